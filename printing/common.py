@@ -1,0 +1,157 @@
+"""Field formatting shared by the receipt and the notices."""
+from __future__ import annotations
+
+import re
+import warnings
+from datetime import datetime, timedelta, timezone
+
+from models.protocol import GRADE_LABELS, GRADE_PROMISES
+
+from . import fonts
+
+BEIJING = timezone(timedelta(hours=8))
+DEFAULT_GRADE_DAYS = {"simple": 1, "general": 3, "complex": 5}
+DEFAULT_PROVISIONAL = "当年节假日安排尚未载入，期限暂按周末及法定节日推算，安排发布后将重新计算并告知"
+
+
+def parse_time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        s = str(value).strip()
+        if s.endswith("Z"):
+            s = s[:-1] + "+00:00"
+        dt = datetime.fromisoformat(s)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=BEIJING)
+    return dt.astimezone(BEIJING)
+
+
+def fmt_time(value) -> str:
+    """``2026-12-04T09:30:00+08:00`` → ``2026年12月04日 09:30`` (Beijing time)."""
+    dt = parse_time(value)
+    if dt is None:
+        return "—"
+    return f"{dt.year}年{dt.month:02d}月{dt.day:02d}日 {dt.hour:02d}:{dt.minute:02d}"
+
+
+def fmt_deadline(case: dict) -> str:
+    s = fmt_time(case.get("due_at"))
+    if s == "—":
+        return s
+    s += "前"
+    if case.get("deadline_provisional"):
+        s += "（暂定）"
+    return s
+
+
+def provisional_note(case: dict) -> str | None:
+    if not case.get("deadline_provisional"):
+        return None
+    return "暂定：" + (case.get("provisional_reason") or DEFAULT_PROVISIONAL)
+
+
+def mask_phone(phone: str | None) -> str:
+    """Hide the middle digits: ``18288889800`` → ``182****9800``; landlines keep their
+    area code and last four digits; separators are kept."""
+    if not phone:
+        return ""
+    p = str(phone).strip()
+    digits = [i for i, ch in enumerate(p) if ch.isdigit()]
+    n = len(digits)
+    if n == 0:
+        return p
+    if n >= 7:
+        keep_head, keep_tail = 3, 4
+        # landline with area code: keep the code (up to the first separator)
+        m = re.match(r"^(\+?\d{2,4})[-\s]", p)
+        if m and n != 11:
+            keep_head = len(re.sub(r"\D", "", m.group(1)))
+    else:
+        keep_head, keep_tail = 0, min(2, n - 1) if n > 1 else 0
+    hide = set(digits[keep_head:n - keep_tail]) if n - keep_tail > keep_head else set()
+    return "".join("*" if i in hide else ch for i, ch in enumerate(p))
+
+
+def dept_name(county: dict, code: str | None) -> str:
+    if not code:
+        return "—"
+    return (county.get("departments") or {}).get(code) or str(code)
+
+
+def dept_names(county: dict, codes) -> str:
+    codes = list(codes or [])
+    if not codes:
+        return "无"
+    return "、".join(dept_name(county, c) for c in codes)
+
+
+def grade_text(case: dict, county: dict) -> str:
+    g = case.get("grade")
+    if g not in GRADE_LABELS:
+        return str(g or "—")
+    days = (county.get("grade_days") or {}).get(g, DEFAULT_GRADE_DAYS[g])
+    return f"{GRADE_LABELS[g]}（{GRADE_PROMISES[g].format(n=days)}）"
+
+
+def reprint_label(reprint: int) -> str | None:
+    return f"补打（第{int(reprint)}次）" if reprint and int(reprint) > 0 else None
+
+
+def org_name(county: dict) -> str:
+    return county.get("centre_name") or (county.get("county_name", "") + "政务服务中心")
+
+
+def supervision_line(county: dict) -> str:
+    phone = county.get("supervision_phone") or "—"
+    return f"监督电话：{phone}"
+
+
+def finish(pdf: bytes, missing: list[str], strict: bool) -> bytes:
+    if missing:
+        if strict:
+            raise fonts.MissingGlyphError(missing)
+        warnings.warn(fonts.MissingGlyphWarning(missing), stacklevel=3)
+    return pdf
+
+
+def check_strict(texts, strict: bool) -> None:
+    """Strict mode: refuse before drawing anything when a character is in no font."""
+    if not strict:
+        return
+    miss: list[str] = []
+    for t in texts:
+        for ch in fonts.missing_glyphs(t or ""):
+            if ch not in miss:
+                miss.append(ch)
+    if miss:
+        raise fonts.MissingGlyphError(miss)
+
+
+def write_out(pdf: bytes, out_path) -> None:
+    if out_path is None:
+        return
+    import os
+    import tempfile
+    out_path = os.fspath(out_path)
+    d = os.path.dirname(os.path.abspath(out_path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pdf)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def now_beijing() -> datetime:
+    return datetime.now(BEIJING)
