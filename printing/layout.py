@@ -60,6 +60,7 @@ class Doc:
     copy_label: str | None = None    # 第一联 企业留存
     reprint_label: str | None = None  # 补打（第1次）
     addressee: str | None = None     # 致：……（notices）
+    intro: list[Section] = field(default_factory=list)    # before the grid
     rows: list[list[Cell]] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -274,8 +275,9 @@ class _Builder:
         st, W = self.st, self.w
         hs = st.base + 0.5
         self.spacer(1.2 * mm)
-        self.bands.append(Band(self.lh(hs), [("t", 0, hs * 1.05, s.heading, hs, True)],
-                               keep_with_next=True))
+        if s.heading:
+            self.bands.append(Band(self.lh(hs), [("t", 0, hs * 1.05, s.heading, hs, True)],
+                                   keep_with_next=True))
         body = s.body.strip() or "—"
         ind = 2 * st.base if st.grid else 0
         for para in body.replace("\r\n", "\n").split("\n"):
@@ -310,6 +312,10 @@ def build_bands(d: Doc, st: Style, width: float, flex_limit: int | None = None):
     b = _Builder(st, width)
     b.truncated_note = d.truncated_note
     b.header(d)
+    for s in d.intro:
+        b.section(s)
+    if d.intro:
+        b.spacer(1.5 * mm)
     truncated = False
     for row in d.rows:
         if st.grid:

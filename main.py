@@ -1,0 +1,238 @@
+"""企业诉求受理 — entry point.
+
+``python main.py`` opens the window; subcommands serve scripting, imports and tests.
+Every subcommand takes ``--data-dir``, writes JSON to stdout and messages to stderr.
+
+Exit codes: 0 everything done; 1 some records were refused (each reported, the rest
+stored); 2 the command could not run at all (bad arguments, store refused, server
+unreachable); 3 an internal error (a bug: traceback in the log).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED, EXIT_BUG = 0, 1, 2, 3
+
+
+def emit(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def say(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def open_store(args):
+    from models.store import Store
+
+    return Store.open(args.data_dir)
+
+
+def error_entry(line: int, exc) -> dict:
+    return {"line": line, "ok": False, "error": exc.as_dict()}
+
+
+# -- subcommands -------------------------------------------------------------------------
+def cmd_intake(args) -> int:
+    from models.errors import ValidationError
+    from models.importer import read_json_lines
+
+    store = open_store(args)
+    printer = _receipt_printer(store, args.print) if args.print else None
+    failures = 0
+    for number, item in read_json_lines(sys.stdin):
+        if isinstance(item, ValidationError):
+            failures += 1
+            emit(error_entry(number, item))
+            say(f"第{number}行：{item.zh}")
+            continue
+        try:
+            case = store.register(item, clerk=args.clerk)
+        except ValidationError as exc:
+            failures += 1
+            emit(error_entry(number, exc))
+            say(f"第{number}行：{exc.zh}")
+            continue
+        out = {"line": number, "ok": True, **_case_summary(case)}
+        if printer:
+            out["receipt_pdf"] = str(printer(case))
+        emit(out)
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def _case_summary(case: dict) -> dict:
+    keys = ("case_id", "receipt_no", "lead_dept", "co_depts", "grade", "received_at", "due_at",
+            "deadline_provisional", "routing")
+    out = {"case_id": case["id"]}
+    out.update({k: case[k] for k in keys[1:] if k in case})
+    out["deadline_provisional"] = bool(case["deadline_provisional"])
+    if case.get("provisional_reason"):
+        out["provisional_reason"] = case["provisional_reason"]
+    return out
+
+
+def _receipt_printer(store, directory: str) -> Callable[[dict], Path]:
+    from printing import receipts
+
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def write(case: dict) -> Path:
+        return receipts.write_receipt_for_store(store, case, target)
+
+    return write
+
+
+def cmd_import(args) -> int:
+    from models.errors import ValidationError
+    from models.importer import read_file
+
+    store = open_store(args)
+    stored = skipped = failures = 0
+    for number, item in read_file(args.file, args.format):
+        if isinstance(item, ValidationError):
+            failures += 1
+            emit(error_entry(number, item))
+            say(f"第{number}行：{item.zh}")
+            continue
+        try:
+            case = store.import_record(item, clerk=args.clerk)
+        except ValidationError as exc:
+            failures += 1
+            emit(error_entry(number, exc))
+            say(f"第{number}行：{exc.zh}")
+            continue
+        if case is None:
+            skipped += 1
+            emit({"line": number, "ok": True, "skipped": "already imported"})
+        else:
+            stored += 1
+            emit({"line": number, "ok": True, **_case_summary(case)})
+    say(f"导入完成：新增 {stored} 件，跳过重复 {skipped} 件，失败 {failures} 行。")
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def cmd_route(args) -> int:
+    from models.errors import ValidationError
+    from models.importer import read_json_lines
+    from models.intake import check_text
+
+    store = open_store(args)
+    failures = 0
+    for number, item in read_json_lines(sys.stdin):
+        try:
+            if isinstance(item, ValidationError):
+                raise item
+            if not isinstance(item, dict):
+                raise ValidationError("每条记录应为一个 JSON 对象。", "Each record must be a JSON object.")
+            title = check_text(item.get("title"), "title", limit=store.county.title_limit)
+            content = check_text(item.get("content"), "content", multiline=True, limit=store.county.content_limit)
+            if not (title.strip() or content.strip()):
+                raise ValidationError("缺少标题和内容。", "Both title and content are missing.", field="content")
+        except ValidationError as exc:
+            failures += 1
+            emit(error_entry(number, exc))
+            say(f"第{number}行：{exc.zh}")
+            continue
+        ranked = store.route(title, content, limit=args.limit)
+        lead = ranked[0].dept
+        emit({"line": number, "ok": True, "lead_dept": lead,
+              "co_depts": store.router.suggest_co_depts(ranked, lead),
+              "suggestions": [s.as_dict() for s in ranked]})
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def cmd_calendar(args) -> int:
+    store = open_store(args)
+    if args.load:
+        data = json.loads(Path(args.load).read_text(encoding="utf-8"))
+        changed = store.load_holiday_schedule(data, source=f"file:{Path(args.load).name}")
+        emit({"ok": True, "year": data.get("year"), "recomputed_cases": changed})
+    else:
+        years = sorted(store.calendar.schedules)
+        emit({"ok": True, "years": years, "missing": store.missing_schedule_years()})
+    return EXIT_OK
+
+
+def cmd_gui(args) -> int:
+    from ui.app import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="企业诉求受理 — county intake window")
+    parser.add_argument("--data-dir", help="data directory (default: the user data directory)")
+    parser.set_defaults(func=cmd_gui)
+    sub = parser.add_subparsers(dest="command")
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="data directory")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("intake", cmd_intake, "register petitions, one JSON object per line on stdin")
+    p.add_argument("--clerk", default=None, help="clerk recorded as first-contact owner")
+    p.add_argument("--print", metavar="DIR", help="write each receipt PDF into DIR")
+    p = add("import", cmd_import, "import history from other channels (jsonl, csv, xlsx)")
+    p.add_argument("file")
+    p.add_argument("--format", choices=["jsonl", "csv", "xlsx"])
+    p.add_argument("--clerk", default="import")
+    p = add("route", cmd_route, "suggest departments for JSON lines on stdin; stores nothing")
+    p.add_argument("--limit", type=int, default=5)
+    p = add("calendar", cmd_calendar, "show or load holiday schedules")
+    p.add_argument("--load", metavar="FILE", help="a year's schedule as JSON")
+    for extra in _EXTRA_COMMANDS:
+        extra(add)
+    return parser
+
+
+# Subcommands contributed by other parts (sync, printing, export, selftest): each entry
+# is a function given ``add`` that registers its parser.
+_EXTRA_COMMANDS: list[Callable] = []
+
+
+def _load_extra_commands() -> None:
+    import importlib
+
+    for module in ("sync.cli", "ui.cli_commands", "printing.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        _EXTRA_COMMANDS.append(mod.register_commands)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _load_extra_commands()
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = None
+    from models.errors import UserError
+
+    try:
+        return args.func(args)
+    except UserError as exc:
+        say(exc.zh + (f" ({exc.en})" if exc.en != exc.zh else ""))
+        emit({"ok": False, "error": exc.as_dict()})
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: say so, keep the traceback
+        import traceback
+
+        traceback.print_exc()
+        emit({"ok": False, "error": {"code": "bug", "message": f"程序内部错误：{type(exc).__name__}"}})
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
