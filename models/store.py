@@ -497,6 +497,105 @@ class Store:
     def attachment_path(self, sha256: str) -> Path:
         return self.data_dir / "attachments" / sha256[:2] / sha256
 
+    # -- sync support: outbox and pulled events ----------------------------------------------
+    def outbox(self, limit: int = 200) -> list[dict]:
+        """Local events not yet answered by the server, in chain order."""
+        rows = self.backend.query("SELECT * FROM events WHERE push_state = 'pending' ORDER BY seq LIMIT ?", (limit,))
+        return [{k: e[k] for k in p.ENVELOPE_FIELDS} for e in map(_row_to_event, rows)]
+
+    def pending_count(self) -> int:
+        return self.backend.scalar("SELECT count(*) FROM events WHERE push_state = 'pending'")
+
+    def rejected_events(self) -> list[dict]:
+        return [_row_to_event(r) for r in self.backend.query(
+            "SELECT * FROM events WHERE push_state = 'rejected' ORDER BY seq")]
+
+    def mark_pushed(self, results: Iterable[dict]) -> None:
+        """The server's per-event answers: accepted/duplicate are sent; rejected keeps the
+        reason for a clerk and leaves the case's projection without that event."""
+        touched = set()
+        with self.backend.transaction():
+            for r in results:
+                status = r.get("status")
+                if status in ("accepted", "duplicate"):
+                    self.backend.execute(
+                        "UPDATE events SET push_state = 'sent', push_error = NULL, "
+                        "server_seq = coalesce(?, server_seq) WHERE event_id = ? AND origin = 'local'",
+                        (r.get("server_seq"), r["event_id"]))
+                elif status == "rejected":
+                    cur = self.backend.execute(
+                        "UPDATE events SET push_state = 'rejected', push_error = ? "
+                        "WHERE event_id = ? AND origin = 'local' RETURNING case_id",
+                        (str(r.get("reason", "")), r["event_id"])).fetchone()
+                    if cur:
+                        touched.add(cur[0])
+            for case_id in touched:
+                self._rebuild_case(case_id)
+        if touched:
+            self._notify("sync", {"rejected_cases": sorted(touched)})
+
+    def sync_cursor(self) -> int:
+        value = self.backend.scalar("SELECT value FROM sync_state WHERE key = 'pull_cursor'")
+        return int(value) if value is not None else 0
+
+    def apply_pulled(self, events: list[dict], next_cursor: int) -> set[str]:
+        """One pulled page and its cursor, in one transaction. Returns the cases changed."""
+        touched: set[str] = set()
+        with self.backend.transaction():
+            for ev in events:
+                known = self.backend.execute("SELECT origin, server_seq FROM events WHERE event_id = ?",
+                                             (ev["event_id"],)).fetchone()
+                if known is not None:
+                    if known["server_seq"] is None:
+                        self.backend.execute("UPDATE events SET server_seq = ?, push_state = CASE WHEN origin = "
+                                             "'local' THEN 'sent' ELSE push_state END WHERE event_id = ?",
+                                             (ev["server_seq"], ev["event_id"]))
+                        touched.add(ev["case_id"])
+                    continue
+                self.backend.execute(
+                    "INSERT INTO events(event_id, case_id, device_id, type, payload, created_at, prev_hash, hash, "
+                    "origin, server_seq) VALUES (?,?,?,?,?,?,?,?, 'remote', ?)",
+                    (ev["event_id"], ev["case_id"], ev["device_id"], ev["type"], p.canonical_json(ev["payload"]),
+                     ev["created_at"], ev["prev_hash"], ev["hash"], ev["server_seq"]))
+                if ev["type"] == p.CASE_REGISTERED:
+                    self._upsert_enterprise(ev["payload"]["enterprise"])
+                touched.add(ev["case_id"])
+            for case_id in touched:
+                self._rebuild_case(case_id)
+            self.backend.execute("INSERT INTO sync_state(key, value) VALUES ('pull_cursor', ?) "
+                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(int(next_cursor)),))
+        if touched:
+            self._notify("sync", {"cases": sorted(touched)})
+        return touched
+
+    def _rebuild_case(self, case_id: str) -> dict | None:
+        """Re-fold a case from its events: the server's order first, local pending on top.
+        An event that no longer fits (another window got there first) is skipped here; the
+        server answers it with a rejection that a clerk sees."""
+        old = self._case_state(case_id)
+        rows = self.backend.query(
+            "SELECT * FROM events WHERE case_id = ? AND coalesce(push_state, '') != 'rejected' "
+            "ORDER BY server_seq IS NULL, server_seq, seq", (case_id,))
+        state = None
+        for ev in map(_row_to_event, rows):
+            try:
+                state = apply_event(state, ev, self.deadline_fn)
+            except TransitionError:
+                continue
+            self._apply_side_tables(ev)
+        if state is None:
+            return None
+        if old is None:
+            self._write_projection(state, None)
+        else:
+            self._write_projection(state, old)
+        return state
+
+    def verify_local_chain(self) -> list[str]:
+        rows = self.backend.query("SELECT * FROM events WHERE origin = 'local' AND device_id = ? ORDER BY seq",
+                                  (self.device_id,))
+        return p.verify_chain([{k: e[k] for k in p.ENVELOPE_FIELDS} for e in map(_row_to_event, rows)])
+
     # -- reading --------------------------------------------------------------------------
     def get_case(self, case_id: str) -> dict | None:
         return self._case_state(case_id)
