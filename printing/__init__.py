@@ -14,3 +14,9 @@ __all__ = [
     "font_status", "missing_glyphs", "PAPERS", "LayoutError", "QRPayloadError",
     "parse_qr", "qr_payload", "render_receipt",
 ]
+from .notices import render_escalation_notice, render_reply_notice, render_rework_notice  # noqa: E402
+
+__all__ += ["render_reply_notice", "render_rework_notice", "render_escalation_notice"]
+from .archive import archive_path, archive_pdf  # noqa: E402
+
+__all__ += ["archive_path", "archive_pdf"]

@@ -54,24 +54,31 @@ def provisional_note(case: dict) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str:
-    """Hide the middle digits: ``18288889800`` → ``182****9800``; landlines keep their
-    area code and last four digits; separators are kept."""
+    """Hide the middle digits, keep separators: ``18212349800`` → ``182****9800``,
+    ``+86 182 1234 9800`` → ``+86 182 **** 9800``, ``0571-88886666`` → ``0571-****6666``."""
     if not phone:
         return ""
     p = str(phone).strip()
-    digits = [i for i, ch in enumerate(p) if ch.isdigit()]
-    n = len(digits)
-    if n == 0:
+    pos = [i for i, ch in enumerate(p) if ch.isdigit()]
+    if not pos:
         return p
+    digits = "".join(p[i] for i in pos)
+    cc = 0                                   # country code digits kept as they are
+    if p.startswith("+") or digits.startswith("0086"):
+        cc = 4 if digits.startswith("0086") else (2 if digits.startswith("86") else
+                                                  len(re.match(r"\+?(\d{1,3})", p).group(1)))
+    nat = digits[cc:]
+    n = len(nat)
     if n >= 7:
-        keep_head, keep_tail = 3, 4
-        # landline with area code: keep the code (up to the first separator)
-        m = re.match(r"^(\+?\d{2,4})[-\s]", p)
-        if m and n != 11:
-            keep_head = len(re.sub(r"\D", "", m.group(1)))
+        if nat.startswith("1") and n == 11:
+            head = 3
+        else:
+            m = re.match(r"^\D*(?:\+?\d{1,4}\D+)?(0\d{2,3})\D", p) if nat.startswith("0") else None
+            head = len(m.group(1)) if m else 3
+        tail = 4
     else:
-        keep_head, keep_tail = 0, min(2, n - 1) if n > 1 else 0
-    hide = set(digits[keep_head:n - keep_tail]) if n - keep_tail > keep_head else set()
+        head, tail = 0, min(2, max(n - 1, 0))
+    hide = set(pos[cc + head:cc + n - tail]) if n - tail > head else set()
     return "".join("*" if i in hide else ch for i, ch in enumerate(p))
 
 

@@ -84,6 +84,40 @@ class FontStatus:
         }
 
 
+# -- reportlab fix: ToUnicode entries for characters beyond the BMP ---------------------
+# reportlab writes "<00> <20000>" for U+20000, which is not valid UTF-16BE: viewers and
+# text extraction (search, copy, our tests) lose such characters (CJK Extension B names).
+# The destination must be the UTF-16BE surrogate pair "<D840DC00>".
+
+def _utf16_hex(cp: int) -> str:
+    if cp < 0x10000:
+        return "%04X" % cp
+    cp -= 0x10000
+    return "%04X%04X" % (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF))
+
+
+def _make_to_unicode_cmap(fontname, subset):
+    cmap = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo", "<< /Registry (%s)" % fontname, "/Ordering (%s)" % fontname,
+        "/Supplement 0", ">> def", "/CMapName /%s def" % fontname, "/CMapType 2 def",
+        "1 begincodespacerange", "<00> <%02X>" % (len(subset) - 1), "endcodespacerange",
+        "%d beginbfchar" % len(subset),
+    ] + ["<%02X> <%s>" % (i, _utf16_hex(v)) for i, v in enumerate(subset)] + [
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ]
+    return "\n".join(cmap)
+
+
+def _patch_reportlab():
+    from reportlab.pdfbase import ttfonts
+    if getattr(ttfonts.makeToUnicodeCMap, "__name__", "") != "_make_to_unicode_cmap":
+        ttfonts.makeToUnicodeCMap = _make_to_unicode_cmap
+
+
+_patch_reportlab()
+
+
 # -- candidate locations ---------------------------------------------------------------
 # (path, subfont index).  Order matters: the first usable one wins.
 
@@ -202,16 +236,20 @@ _fallbacks: list[_Font] = []          # loaded fallbacks, in order
 _fallback_next = 0                     # index into _fallback_paths of next to load
 _font_for: dict[str, str | None] = {}  # char -> font name (None: missing everywhere)
 _registered: dict[tuple[str, int], _Font] = {}
+_use_system = True
 
 
-def configure_fonts(path: str | None = None, fallbacks: list[str] | tuple[str, ...] = ()) -> FontStatus:
+def configure_fonts(path: str | None = None, fallbacks: list[str] | tuple[str, ...] = (),
+                    *, system: bool = True) -> FontStatus:
     """Set the configured main font (and extra fallbacks), reset caches, load and report.
 
     ``path`` may be ``"file.ttc#1"`` to choose a subfont of a collection.
+    ``system=False`` uses only the configured fonts (then the CID font), never the OS's.
     """
-    global _configured
+    global _configured, _use_system
     with _lock:
         _configured = (path, tuple(fallbacks))
+        _use_system = system
         _reset()
         return font_status()
 
@@ -262,9 +300,10 @@ def _load_main() -> None:
     if conf_path:
         p, i = _split_index(conf_path)
         attempts.append((p, i, "configured"))
-    for p, i in main_candidates():
-        attempts.append((p, i, "system"))
-    scanned = False
+    if _use_system:
+        for p, i in main_candidates():
+            attempts.append((p, i, "system"))
+    scanned = not _use_system
     n = 0
     while True:
         if n >= len(attempts):
@@ -315,7 +354,8 @@ def _all_fallback_paths() -> list[tuple[str, int]]:
         _, extra = _configured
         seen = set()
         out = []
-        for p, i in [_split_index(x) for x in extra] + fallback_candidates():
+        cands = fallback_candidates() if _use_system else []
+        for p, i in [_split_index(x) for x in extra] + cands:
             key = (os.path.realpath(p), i)
             if key in seen or not os.path.isfile(p):
                 continue

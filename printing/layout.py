@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
@@ -87,7 +87,7 @@ class Style:
 STYLES = {
     "half": Style(True, 9.5, 9.0, 7.5, 17, 14, 10.5, 24 * mm, 28.5 * mm, 1.3 * mm),
     "a5": Style(True, 9.5, 9.0, 7.5, 17, 14, 10.5, 24 * mm, 22 * mm, 1.3 * mm),
-    "full": Style(True, 11, 10.5, 8.5, 20, 15, 12, 26 * mm, 33 * mm, 1.8 * mm),
+    "full": Style(True, 11, 10.5, 8.5, 20, 15, 12, 26 * mm, 35 * mm, 1.8 * mm),
     "thermal": Style(False, 9, 9, 7.5, 14, 13, 10, 34 * mm, 0, 0.8 * mm),
 }
 
@@ -279,11 +279,11 @@ class _Builder:
             self.bands.append(Band(self.lh(hs), [("t", 0, hs * 1.05, s.heading, hs, True)],
                                    keep_with_next=True))
         body = s.body.strip() or "—"
-        ind = 2 * st.base if st.grid else 0
+        ind = 2 * st.base       # first-line indent of two characters
         for para in body.replace("\r\n", "\n").split("\n"):
-            lines = text.wrap(para, st.base, W - ind, first_avail=W - 2 * ind)
+            lines = text.wrap(para, st.base, W, first_avail=W - ind)
             for k, ln in enumerate(lines):
-                x = 2 * ind if k == 0 else ind
+                x = ind if k == 0 else 0
                 self.bands.append(Band(self.lh(st.base), [("t", x, st.base * 1.05, ln, st.base, False)]))
 
     def signatures(self, sigs):
@@ -292,8 +292,6 @@ class _Builder:
             return
         self.spacer(2.5 * mm if st.grid else 4 * mm)
         per = 2 if st.grid and len(sigs) > 1 else 1
-        if st.grid and len(sigs) >= 3 and W > 150 * mm:
-            per = 3
         h = st.base * 2.6
         for i in range(0, len(sigs), per):
             ops = []
@@ -356,23 +354,26 @@ def _flex_lines(d: Doc, st: Style, width: float) -> int:
 
 
 def fit_bands(d: Doc, st: Style, width: float, height: float):
-    """Bands that fit ``height`` by shortening the flex field; LayoutError if impossible."""
+    """Bands that fit ``height`` by shortening the flex field (then tightening the
+    spacing); LayoutError if impossible."""
     footer_h = _footer_h(d, st)
     avail = height - footer_h
-    bands, _ = build_bands(d, st, width)
-    total = sum(b.height for b in bands)
-    if total <= avail + 1e-6:
-        return bands
-    want = _flex_lines(d, st, width)
-    lh = st.base * st.leading
-    limit = want
-    while limit > 1:
-        over = total - avail
-        limit = max(1, min(limit - 1, want - math.ceil(over / lh)))
-        bands, _ = build_bands(d, st, width, flex_limit=limit)
+    total = 0.0
+    for style in (st, replace(st, pad=st.pad * 0.5, leading=1.2)):
+        bands, _ = build_bands(d, style, width)
         total = sum(b.height for b in bands)
         if total <= avail + 1e-6:
             return bands
+        want = _flex_lines(d, style, width)
+        lh = style.base * style.leading
+        limit = want
+        while limit > 1:
+            over = total - avail
+            limit = max(1, min(limit - 1, want - math.ceil(over / lh)))
+            bands, _ = build_bands(d, style, width, flex_limit=limit)
+            total = sum(b.height for b in bands)
+            if total <= avail + 1e-6:
+                return bands
     raise LayoutError(f"内容过多，无法排入纸张（需要 {total / mm:.0f} mm，可用 {avail / mm:.0f} mm）")
 
 

@@ -92,8 +92,17 @@ def _wrap_para(text: str, size: float, avail: float, first: float) -> list[str]:
             continue
         carry: list[str] = []
         # closing punctuation must not start the next line: pull back one token
-        if tok[0] in NO_START and len(line) > 1:
-            carry.insert(0, line.pop())
+        if tok[0] in NO_START:
+            while True:
+                if len(line) > 1:
+                    carry.insert(0, line.pop())
+                elif len(line[0]) > 1:
+                    carry.insert(0, line[0][-1])
+                    line[0] = line[0][:-1]
+                else:
+                    break
+                if carry[0][0] not in NO_START:
+                    break
         # opening punctuation must not end this line
         while len(line) > 1 and line[-1] and line[-1][-1] in NO_END:
             carry.insert(0, line.pop())
