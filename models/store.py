@@ -281,7 +281,7 @@ class Store:
             event = self._append_local(case_id, etype, payload, actor)
             state = self._apply_and_project(event, old)
         self._notify("case", {"id": case_id, "type": etype})
-        return state
+        return _public(state)
 
     # -- registration ---------------------------------------------------------------------
     def validate(self, record: dict, *, clock: dt.datetime | None = None) -> IntakeRequest:
@@ -332,6 +332,7 @@ class Store:
             if source in ("confirmed", "corrected", "imported"):
                 self._learn(req.title, req.content, lead)
         self._notify("case", {"id": case_id, "type": p.CASE_REGISTERED})
+        state = _public(state)
         state["routing"] = [s.as_dict() for s in suggestions]
         state["provisional_reason"] = deadline.provisional_reason
         return state
@@ -403,7 +404,7 @@ class Store:
             state = self._apply_and_project(ev, old)
             self._learn(old["title"], old["content"], lead, 1)
         self._notify("case", {"id": case_id, "type": p.ROUTED})
-        return state
+        return _public(state)
 
     def regrade(self, case_id: str, grade: str, *, clerk: str) -> dict:
         return self._do(case_id, p.GRADED, {"grade": resolve_grade(grade)}, clerk)
@@ -449,7 +450,7 @@ class Store:
                                                               "period_start": ev["created_at"]}, clerk)
                 state = self._apply_and_project(ev, state)
         self._notify("case", {"id": case_id, "type": p.EVALUATED})
-        return state
+        return _public(state)
 
     def escalate(self, case_id: str, kind: str, reason: str, *, clerk: str) -> dict:
         if kind not in ("督办", "催办"):
@@ -492,7 +493,7 @@ class Store:
             self.backend.execute("INSERT OR IGNORE INTO attachments(sha256, case_id, filename, mime, size, added_at) "
                                  "VALUES (?,?,?,?,?,?)", (sha, case_id, src.name, mime, size, ev["created_at"]))
         self._notify("case", {"id": case_id, "type": p.ATTACHMENT_ADDED})
-        return state
+        return _public(state)
 
     def attachment_path(self, sha256: str) -> Path:
         return self.data_dir / "attachments" / sha256[:2] / sha256
@@ -591,6 +592,35 @@ class Store:
             self._write_projection(state, old)
         return state
 
+    # -- sync support: attachment blobs (used by sync/) ---------------------------------
+    def pending_blobs(self) -> list[dict]:
+        """Local attachment files not yet confirmed complete on the server."""
+        return [{"sha256": r[0], "size": r[1], "cases": sorted(set(r[2].split(",")))} for r in self.backend.query(
+            "SELECT sha256, max(size), group_concat(case_id) FROM attachments WHERE uploaded = 0 "
+            "GROUP BY sha256 ORDER BY min(added_at)")]
+
+    def pending_blob_count(self) -> int:
+        return self.backend.scalar("SELECT count(DISTINCT sha256) FROM attachments WHERE uploaded = 0")
+
+    def mark_blob_uploaded(self, sha256: str) -> None:
+        with self.backend.transaction():
+            self.backend.execute("UPDATE attachments SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+            changed = self.refresh_awaiting_media()
+        if changed:
+            self._notify("sync", {"media": sha256})
+
+    def refresh_awaiting_media(self) -> int:
+        """Flag the cases whose attachments have not all reached the server. Returns rows changed."""
+        with self.backend.transaction():
+            n = self.backend.execute(
+                "UPDATE cases SET awaiting_media = 1 WHERE awaiting_media = 0 AND id IN "
+                "(SELECT case_id FROM attachments WHERE uploaded = 0)").rowcount
+            n += self.backend.execute(
+                "UPDATE cases SET awaiting_media = 0 WHERE awaiting_media = 1 AND id IN "
+                "(SELECT case_id FROM attachments WHERE uploaded = 1) AND id NOT IN "
+                "(SELECT case_id FROM attachments WHERE uploaded = 0)").rowcount
+            return n
+
     def verify_local_chain(self) -> list[str]:
         rows = self.backend.query("SELECT * FROM events WHERE origin = 'local' AND device_id = ? ORDER BY seq",
                                   (self.device_id,))
@@ -667,6 +697,12 @@ class Store:
 def _row_to_case(row: sqlite3.Row) -> dict:
     case = dict(row)
     case["co_depts"] = json.loads(case["co_depts"]) if case.get("co_depts") else []
+    return _public(case)
+
+
+def _public(case: dict) -> dict:
+    """The one shape callers see: flags as booleans, co-departments as a list."""
+    case = dict(case)
     case["deadline_provisional"] = bool(case.get("deadline_provisional"))
     case["flagged"] = bool(case.get("flagged"))
     case["awaiting_media"] = bool(case.get("awaiting_media"))
