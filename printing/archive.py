@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from .common import write_out
+from .errors import PrintingError
 from .qr import RECEIPT_NO_RE
 
 KINDS = {
@@ -29,9 +30,9 @@ KINDS = {
 def archive_path(data_dir, receipt_no: str, *, kind: str = "receipt", reprint: int = 0) -> Path:
     if not RECEIPT_NO_RE.match(receipt_no or ""):
         # also keeps path separators and ".." out of file names
-        raise ValueError(f"回执编号格式不正确：{receipt_no!r}")
+        raise PrintingError(f"回执编号格式不正确：{receipt_no!r}")
     if kind not in KINDS:
-        raise ValueError(f"未知文书类型：{kind!r}（可选 {', '.join(KINDS)}）")
+        raise PrintingError(f"未知文书类型：{kind!r}（可选 {', '.join(KINDS)}）")
     sub, label = KINDS[kind]
     name = receipt_no + (f"-{label}" if label else "")
     if reprint and int(reprint) > 0:
@@ -43,7 +44,7 @@ def archive_pdf(data_dir, receipt_no: str, pdf: bytes, *, kind: str = "receipt",
                 reprint: int = 0) -> Path:
     """Write ``pdf`` to its archive path (creating folders) and return the path."""
     if not pdf.startswith(b"%PDF-"):
-        raise ValueError("不是 PDF 数据")
+        raise PrintingError("不是 PDF 数据")
     p = archive_path(data_dir, receipt_no, kind=kind, reprint=reprint)
     write_out(pdf, p)
     return p

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from models.protocol import GRADE_LABELS, GRADE_PROMISES
 
 from . import fonts
+from .errors import MissingGlyphError
 
 BEIJING = timezone(timedelta(hours=8))
 DEFAULT_GRADE_DAYS = {"simple": 1, "general": 3, "complex": 5}
@@ -82,10 +83,19 @@ def mask_phone(phone: str | None) -> str:
     return "".join("*" if i in hide else ch for i, ch in enumerate(p))
 
 
+def dept_map(county: dict) -> dict[str, str]:
+    """``departments`` as {code: name}; accepts that shape or the server's list of
+    ``{"code", "name", ...}`` objects."""
+    deps = county.get("departments") or {}
+    if isinstance(deps, dict):
+        return {k: (v.get("name", k) if isinstance(v, dict) else str(v)) for k, v in deps.items()}
+    return {d["code"]: d.get("name") or d["code"] for d in deps if isinstance(d, dict) and "code" in d}
+
+
 def dept_name(county: dict, code: str | None) -> str:
     if not code:
         return "—"
-    return (county.get("departments") or {}).get(code) or str(code)
+    return dept_map(county).get(code) or str(code)
 
 
 def dept_names(county: dict, codes) -> str:
@@ -119,22 +129,9 @@ def supervision_line(county: dict) -> str:
 def finish(pdf: bytes, missing: list[str], strict: bool) -> bytes:
     if missing:
         if strict:
-            raise fonts.MissingGlyphError(missing)
+            raise MissingGlyphError(missing)
         warnings.warn(fonts.MissingGlyphWarning(missing), stacklevel=3)
     return pdf
-
-
-def check_strict(texts, strict: bool) -> None:
-    """Strict mode: refuse before drawing anything when a character is in no font."""
-    if not strict:
-        return
-    miss: list[str] = []
-    for t in texts:
-        for ch in fonts.missing_glyphs(t or ""):
-            if ch not in miss:
-                miss.append(ch)
-    if miss:
-        raise fonts.MissingGlyphError(miss)
 
 
 def write_out(pdf: bytes, out_path) -> None:
@@ -151,6 +148,7 @@ def write_out(pdf: bytes, out_path) -> None:
             f.write(pdf)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)        # mkstemp's 0600 would hide it from the print spooler
         os.replace(tmp, out_path)
     except BaseException:
         try:

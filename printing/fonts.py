@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 from reportlab.pdfbase import pdfmetrics
 
+from .errors import MissingGlyphError
+
 __all__ = [
     "FontStatus", "MissingGlyphError", "MissingGlyphWarning", "configure_fonts",
     "font_status", "missing_glyphs", "main_font_name", "runs", "string_width",
@@ -52,15 +54,6 @@ class MissingGlyphWarning(UserWarning):
         self.chars = tuple(chars)
         shown = "、".join(f"{c}(U+{ord(c):04X})" for c in self.chars)
         super().__init__(f"以下字符在已安装的字体中均不存在，已打印为编码占位符：{shown}")
-
-
-class MissingGlyphError(ValueError):
-    """Raised by strict rendering when some characters are in no available font."""
-
-    def __init__(self, chars):
-        self.chars = tuple(chars)
-        shown = "、".join(f"{c}(U+{ord(c):04X})" for c in self.chars)
-        super().__init__(f"以下字符在已安装的字体中均不存在，无法打印：{shown}")
 
 
 @dataclass(frozen=True)

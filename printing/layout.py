@@ -25,13 +25,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from . import fonts, text
+from .errors import LayoutError, PrintingError
 from .qr import draw_qr
 
 PAPERS = ("a4", "a5", "thermal80")
 
 
-class LayoutError(ValueError):
-    """The content cannot be fitted on the chosen paper."""
 
 
 @dataclass
@@ -374,7 +373,8 @@ def fit_bands(d: Doc, st: Style, width: float, height: float):
             total = sum(b.height for b in bands)
             if total <= avail + 1e-6:
                 return bands
-    raise LayoutError(f"内容过多，无法排入纸张（需要 {total / mm:.0f} mm，可用 {avail / mm:.0f} mm）")
+    raise LayoutError(f"内容过多，无法排入纸张（需要 {total / mm:.0f} mm，可用 {avail / mm:.0f} mm）",
+                      "content does not fit the paper")
 
 
 def _footer_h(d: Doc, st: Style) -> float:
@@ -445,7 +445,7 @@ def _paginate(bands: list[Band], avail: float) -> list[list[Band]]:
             j = i           # a group taller than a page: give up keeping it together
             grp = bands[i].height
         if grp > avail + 1e-6:
-            raise LayoutError("单行内容高于纸张可用高度")
+            raise LayoutError("单行内容高于纸张可用高度", "a single line is taller than the page")
         pages[-1].extend(bands[i:j + 1])
         used += grp
         i = j + 1
@@ -475,7 +475,7 @@ def render(docs: list[Doc], paper: str, *, fixed: bool, meta: dict | None = None
     Otherwise docs flow over as many pages as needed (notices).
     """
     if paper not in PAPERS:
-        raise ValueError(f"未知纸张：{paper!r}（可选 {', '.join(PAPERS)}）")
+        raise PrintingError(f"未知纸张：{paper!r}（可选 {', '.join(PAPERS)}）")
     meta = meta or {}
     missing: list[str] = []
     buf = io.BytesIO()

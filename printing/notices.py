@@ -9,6 +9,7 @@ from datetime import datetime
 
 from models.protocol import RATINGS, STATUS_LABELS
 
+from .errors import PrintingError
 from . import common as cm
 from .layout import Cell, Doc, Section, render
 from .qr import qr_payload
@@ -138,7 +139,7 @@ def render_rework_notice(case: dict, county: dict, evaluation: dict, new_due_at,
 def escalation_notice_doc(case, county, *, kind="督办", reason="", overdue_days=0,
                           clerk_name=None, reprint=0, printed_at=None, qr_key=None) -> Doc:
     if kind not in ESCALATION_KINDS:
-        raise ValueError(f"未知通知类型：{kind!r}（可选 督办、催办）")
+        raise PrintingError(f"未知通知类型：{kind!r}（可选 督办、催办）")
     lead = cm.dept_name(county, case.get("lead_dept"))
     d = _base(case, county, title=f"企业诉求{kind}通知", addressee=f"{lead}：",
               reprint=reprint, printed_at=printed_at, qr_key=qr_key)

@@ -16,6 +16,8 @@ import hmac
 import re
 import unicodedata
 
+from .errors import QRPayloadError
+
 PREFIX = "QYSQ1"
 DEFAULT_KEY = b"qysq-receipt-check-v1"
 RECEIPT_NO_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-\d{8}-\d{4}$")
@@ -23,8 +25,6 @@ RECEIPT_NO_RE = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*-\d{8}-\d{4}$")
 __all__ = ["PREFIX", "QRPayloadError", "qr_payload", "parse_qr", "check_value", "qr_matrix"]
 
 
-class QRPayloadError(ValueError):
-    """A scanned text is not a valid receipt QR code (message in Chinese)."""
 
 
 def check_value(receipt_no: str, key: bytes = DEFAULT_KEY) -> str:

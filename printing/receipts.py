@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .errors import PrintingError
 from . import common as cm
 from .layout import Cell, Doc, render
 from .qr import qr_payload
@@ -27,7 +28,7 @@ def receipt_doc(case: dict, county: dict, *, copy: str, clerk_name: str | None,
                 qr_key: bytes | None = None) -> Doc:
     """The :class:`~printing.layout.Doc` of one copy ("enterprise" or "archive")."""
     if copy not in COPIES:
-        raise ValueError(f"未知联次：{copy!r}")
+        raise PrintingError(f"未知联次：{copy!r}")
     phone = case.get("phone") or ""
     if copy == "enterprise":
         phone = cm.mask_phone(phone)
@@ -99,3 +100,41 @@ def render_receipt(case: dict, county: dict, *, paper: str = "a4", clerk_name: s
     pdf = cm.finish(pdf, missing, strict)
     cm.write_out(pdf, out_path)
     return pdf
+
+
+def write_receipt_for_store(store, case: dict, directory, *, clerk_name: str | None = None,
+                            reprint: int = 0, paper: str | None = None):
+    """Adapter for ``main.py intake --print DIR`` and the UI: render ``case`` with the
+    store's county configuration and window settings into ``directory``.
+
+    Duck-typed on the store (``county.to_json()``, ``backend.get_setting``) so that this
+    package depends on no storage internals; anything missing falls back to defaults.
+    Returns the path written (``<receipt_no>[-补打N].pdf``).
+    """
+    from pathlib import Path
+
+    from . import fonts
+
+    def setting(key, default=None):
+        try:
+            return store.backend.get_setting(key, default)
+        except Exception:  # noqa: BLE001 - settings are optional here
+            return default
+
+    county = store.county.to_json() if hasattr(store.county, "to_json") else dict(store.county)
+    paper = paper or setting("receipt_paper", "a4") or "a4"
+    font = setting("receipt_font")
+    if font and fonts._configured[0] != font:
+        fonts.configure_fonts(font)
+    if clerk_name is None and case.get("first_owner"):
+        try:
+            from models.users import Users
+            u = Users(store.backend).get(case["first_owner"])
+            clerk_name = u.display_name if u else None
+        except Exception:  # noqa: BLE001 - the username is printed instead
+            clerk_name = None
+    name = case["receipt_no"] + (f"-补打{int(reprint)}" if reprint else "") + ".pdf"
+    target = Path(directory) / name
+    render_receipt(case, county, paper=paper, clerk_name=clerk_name, reprint=reprint,
+                   out_path=target)
+    return target
