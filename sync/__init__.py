@@ -1,0 +1,1 @@
+"""Sync client: outbox push, cursor pull, attachments, configuration, credentials (DESIGN.md section 5)."""
