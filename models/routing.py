@@ -201,26 +201,32 @@ class Router:
         counter = self.stats[dept]
         self._norm2.setdefault(dept, 0.0)
         for t, k in Counter(tokens).items():
-            holders = [d for d in depts if self._value(d, t) > 0]
-            idf = self._idf_of(t)
-            for d in holders:
-                self._norm2[d] -= (self._value(d, t) * idf) ** 2
-            had = self._value(dept, t) > 0
+            before = self._value(dept, t)
             counter[t] += sign * k
             if counter[t] <= 0:
                 del counter[t]
-            has = self._value(dept, t) > 0
-            if has and not had:
+            after = self._value(dept, t)
+            if (before > 0) == (after > 0):
+                # presence unchanged, so idf unchanged: only this department's norm moves
+                idf = self._idf_of(t)
+                self._norm2[dept] += (after * after - before * before) * idf * idf
+                continue
+            # presence changed: idf changes for every department holding the feature
+            holders = [d for d in depts if d != dept and self._value(d, t) > 0]
+            old_idf = self._idf_of(t)
+            for d in holders:
+                self._norm2[d] -= (self._value(d, t) * old_idf) ** 2
+            self._norm2[dept] -= (before * old_idf) ** 2
+            if after > 0:
                 self._dept_freq[t] += 1
-                holders.append(dept)
-            elif had and not has:
+            else:
                 self._dept_freq[t] -= 1
                 if self._dept_freq[t] <= 0:
                     del self._dept_freq[t]
-                holders.remove(dept)
             idf = self._idf_of(t)
             for d in holders:
                 self._norm2[d] += (self._value(d, t) * idf) ** 2
+            self._norm2[dept] += (after * idf) ** 2
         for d in depts:
             if self._norm2.get(d, 0.0) < 1e-9:
                 self._norm2[d] = 0.0

@@ -288,13 +288,17 @@ class Store:
         return parse_record(record, self.county, clock=clock)
 
     def register(self, record: dict | IntakeRequest, *, clerk: str | None = None,
-                 route_source: str | None = None, clock: dt.datetime | None = None) -> dict:
+                 route_source: str | None = None, clock: dt.datetime | None = None,
+                 suggestions: list[Suggestion] | None = None) -> dict:
         """Validate, route, compute the deadline and store one petition atomically.
 
+        ``suggestions`` are the ones the form already showed the clerk for this text (the
+        window routes while the clerk types); without them the text is routed here.
         Returns the stored case plus ``routing`` (the ranked suggestions)."""
         req = record if isinstance(record, IntakeRequest) else self.validate(record, clock=clock)
         actor = req.clerk or clerk or self.backend.get_setting("current_clerk", "system")
-        suggestions = self.route(req.title, req.content)
+        if suggestions is None:
+            suggestions = self.route(req.title, req.content)
         top = suggestions[0].dept if suggestions else None
         if req.lead_dept:
             lead = req.lead_dept
