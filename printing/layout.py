@@ -322,11 +322,18 @@ def build_bands(d: Doc, st: Style, width: float, flex_limit: int | None = None):
                 truncated |= b.list_cell(c, flex_limit)
     for s in d.sections:
         b.section(s)
+    # the closing block (notes and signature lines) never stands alone on a page: it
+    # moves together with the last line before it
+    if b.bands:
+        b.bands[-1].keep_with_next = True
+    tail_start = len(b.bands)
     if d.notes:
         b.spacer(1.5 * mm)
         for n in d.notes:
             b.paragraph_lines(text.wrap(n, st.small + 0.5, width), st.small + 0.5)
     b.signatures(d.signatures)
+    for band in b.bands[tail_start:-1]:
+        band.keep_with_next = True
     if not st.grid and d.qr:
         b.spacer(3 * mm)
         q = st.qr
@@ -420,11 +427,13 @@ def _draw_bands(c, bands, x0, top, missing):
 
 
 def _draw_footer(c, d: Doc, st: Style, x0, bottom, width, page_text, missing):
-    s = " ".join(x for x in (d.footer, page_text) if x)
-    if not s:
-        return
-    size = text.fit_size(s, st.small, width)
-    text.draw(c, x0, bottom + size * 0.4, s, size, False, missing)
+    size = st.small
+    pw = text.width(page_text, size) if page_text else 0.0
+    if d.footer:
+        fs = text.fit_size(d.footer, size, width - pw - (4 * mm if pw else 0))
+        text.draw(c, x0, bottom + size * 0.4, d.footer, fs, False, missing)
+    if page_text:
+        text.draw(c, x0 + width - pw, bottom + size * 0.4, page_text, size, False, missing)
 
 
 def _paginate(bands: list[Band], avail: float) -> list[list[Band]]:
