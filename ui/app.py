@@ -1,0 +1,134 @@
+"""Starting the window: Qt application, fonts, language, store, sign-in, main window."""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger("ui")
+
+CJK_SAMPLE = "企业诉求受理"
+
+
+def setup_logging(data_dir: Path) -> Path:
+    folder = Path(data_dir) / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "window.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def ensure_cjk_font(app) -> str | None:
+    """Make sure Qt can draw Chinese. fontconfig usually finds the system's CJK fonts; if
+    no family covers Simplified Chinese, register the first candidate the receipt
+    printer uses.  Returns the family used, None when nothing was found."""
+    from .qt import QFont, QFontDatabase
+
+    families = QFontDatabase.families(QFontDatabase.SimplifiedChinese)
+    preferred = ("Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC",
+                 "PingFang SC", "SimSun", "HanaMinA")
+    chosen = next((f for f in preferred if f in families), families[0] if families else None)
+    if chosen is None:
+        try:
+            from printing.fonts import main_candidates
+            candidates = [path for path, _index in main_candidates()]
+        except Exception:  # printing not importable: try the usual places
+            candidates = ["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "C:/Windows/Fonts/msyh.ttc",
+                          "C:/Windows/Fonts/simsun.ttc"]
+        for path in candidates:
+            if os.path.exists(path):
+                font_id = QFontDatabase.addApplicationFont(path)
+                if font_id >= 0:
+                    loaded = QFontDatabase.applicationFontFamilies(font_id)
+                    if loaded:
+                        chosen = loaded[0]
+                        break
+    if chosen is None:
+        log.warning("no CJK font found: Chinese text will show as boxes")
+        return None
+    font = QFont(app.font())
+    font.setFamilies([chosen] + [f for f in ("HanaMinA", "HanaMinB") if f != chosen])
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+    return chosen
+
+
+def make_application(argv=None, language: str | None = None):
+    from .i18n import install_language
+    from .qt import QApplication
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("企业诉求受理")
+    app.setOrganizationName("county-intake")
+    ensure_cjk_font(app)
+    install_language(app, language or "zh_CN")
+    return app
+
+
+def build_main_window(store, user):
+    """The main window for a signed-in clerk (tests and the screenshot script use this)."""
+    from .context import AppContext, ChangeHub
+    from .main_window import MainWindow
+
+    hub = ChangeHub(store)
+    ctx = AppContext(store, user, hub)
+    window = MainWindow(ctx)
+    window._hub = hub
+    return window
+
+
+def run(args) -> int:
+    from models.errors import describe, is_user_error
+    from models.store import Store, default_data_dir
+
+    data_dir = Path(getattr(args, "data_dir", None) or default_data_dir())
+    setup_logging(data_dir)
+    from .qt import QMessageBox, QTimer
+
+    app = make_application()
+    try:
+        store = Store.open(data_dir)
+    except Exception as exc:
+        if not is_user_error(exc):
+            log.exception("store could not be opened")
+        QMessageBox.critical(None, "企业诉求受理", describe(exc))
+        return 2
+    language = store.backend.get_setting("ui_language", "zh_CN")
+    if language != "zh_CN":
+        from .i18n import install_language
+        install_language(app, language)
+    sys.excepthook = _excepthook
+    from .signin import sign_in
+    try:
+        user = sign_in(store)
+    except Exception as exc:
+        QMessageBox.critical(None, "企业诉求受理", describe(exc))
+        return 2
+    if user is None:
+        return 0
+    with store.backend.transaction():
+        store.backend.set_setting("last_clerk", user.username)
+        store.backend.set_setting("current_clerk", user.username)
+    window = build_main_window(store, user)
+    window.show()
+    if os.environ.get("QYSQ_EXIT_WHEN_SHOWN"):  # the start-up benchmark measures to here
+        QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+    code = app.exec()
+    store.close()
+    return code
+
+
+def _excepthook(exc_type, exc, tb) -> None:
+    """An exception escaping a slot: a user error is shown, a bug is logged and shown."""
+    from .errors import show_exception
+
+    exc.__traceback_text__ = "".join(__import__("traceback").format_exception(exc_type, exc, tb))
+    show_exception(exc)

@@ -1,0 +1,257 @@
+"""The case list model: lazy, keyset-paged, never more than the rows the view asked for.
+
+Rows arrive in blocks of ``PAGE`` from a ``CaseReader`` (its own read-only SQLite
+connection) on a worker thread; the total count is computed separately in the
+background, so a million-case store shows its first page at once.  A new filter or sort
+starts a new *generation*: answers for an older one are dropped and its query is
+interrupted.
+"""
+from __future__ import annotations
+
+import logging
+
+
+from models.calendar import iso, now
+from models.search import CaseFilter, CaseReader, colour_of
+
+from .context import deadline_text, fmt_time, grade_text, status_text
+from .i18n import tr
+from .operations import Op
+from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, Signal
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+CASE_ID_ROLE = Qt.UserRole + 1
+COLOUR_ROLE = Qt.UserRole + 2
+
+COLOUR_BRUSHES = {
+    "red": (QColor("#f8d0cc"), QColor("#8a1c12")),
+    "yellow": (QColor("#fbefc0"), QColor("#6b5200")),
+    "green": (None, None),
+}
+
+
+class CaseTableModel(QAbstractTableModel):
+    # (key, header source string, sort column in models.search.SORT_COLUMNS or None)
+    COLUMNS = (
+        ("receipt_no", "Receipt no.", "receipt_no"),
+        ("received_at", "Received", "received_at"),
+        ("enterprise_name", "Enterprise", None),
+        ("title", "Title", None),
+        ("lead_dept", "Lead department", None),
+        ("grade", "Grade", None),
+        ("due_at", "Deadline", "due_at"),
+        ("status", "Status", None),
+        ("first_owner", "First contact", None),
+        ("channel", "Channel", None),
+    )
+
+    count_changed = Signal(int)       # total rows matching the filter, when known
+    page_loaded = Signal(int)         # rows loaded so far
+    busy_changed = Signal(bool)
+
+    def __init__(self, store, parent=None, *, reader_factory=None):
+        super().__init__(parent)
+        self.store = store
+        factory = reader_factory or (lambda: CaseReader(store.backend.path))
+        self._page_reader = factory()
+        self._count_reader = factory()
+        self._rows: list[dict] = []
+        self._filter = CaseFilter()
+        self._sort = "rowid"
+        self._descending = True
+        self._generation = 0
+        self._loading = False
+        self._exhausted = False
+        self._total: int | None = None
+        self._now_iso = iso(now())
+        self._headers = [tr(h) for _, h, _ in self.COLUMNS]
+        self._dept_names = {code: d.short or d.name for code, d in store.county.departments.items()}
+
+    # -- public -----------------------------------------------------------------------
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @property
+    def current_filter(self) -> CaseFilter:
+        return self._filter
+
+    def close(self) -> None:
+        self._generation += 1
+        for reader in (self._page_reader, self._count_reader):
+            reader.interrupt()
+
+    def set_filter(self, flt: CaseFilter) -> None:
+        self._filter = flt
+        self.reload()
+
+    def case_at(self, row: int) -> dict | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, case_id: str) -> int:
+        for i, case in enumerate(self._rows):
+            if case["id"] == case_id:
+                return i
+        return -1
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def reload(self) -> None:
+        """Start over with the current filter and sort (a new generation)."""
+        self._generation += 1
+        self._page_reader.interrupt()
+        self._count_reader.interrupt()
+        self.beginResetModel()
+        self._rows = []
+        self._loading = False
+        self._exhausted = False
+        self._total = None
+        self._now_iso = iso(now())
+        self._dept_names = {code: d.short or d.name for code, d in self.store.county.departments.items()}
+        self.endResetModel()
+        self._start_count()
+        self._request_page()
+
+    # -- lazy loading -----------------------------------------------------------------
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if not parent.isValid():
+            self._request_page()
+
+    def _request_page(self) -> None:
+        if self._loading or self._exhausted:
+            return
+        self._loading = True
+        self.busy_changed.emit(True)
+        generation = self._generation
+        after = None
+        if self._rows:
+            last = self._rows[-1]
+            after = (last.get(self._sort) if self._sort != "rowid" else None, last["_rowid"])
+        flt, now_iso, sort, desc = self._filter, self._now_iso, self._sort, self._descending
+        reader = self._page_reader
+        Op(lambda: reader.page(flt, now_iso, sort=sort, descending=desc, after=after, limit=PAGE)) \
+            .success(lambda rows: self._page_arrived(generation, rows)) \
+            .failure(lambda exc: self._page_failed(generation, exc)) \
+            .run_in_background()
+
+    def _page_arrived(self, generation: int, rows: list[dict]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._exhausted = len(rows) < PAGE
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        if self._exhausted and self._total is None:
+            self._total = len(self._rows)
+            self.count_changed.emit(self._total)
+        self.busy_changed.emit(False)
+        self.page_loaded.emit(len(self._rows))
+
+    def _page_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return  # an interrupted query of an older filter
+        self._loading = False
+        self._exhausted = True
+        self.busy_changed.emit(False)
+        from .errors import show_exception
+        show_exception(exc)
+
+    def _start_count(self) -> None:
+        generation = self._generation
+        flt, now_iso, reader = self._filter, self._now_iso, self._count_reader
+        Op(lambda: reader.count(flt, now_iso)) \
+            .success(lambda n: self._count_arrived(generation, n)) \
+            .failure(lambda exc: log.debug("count dropped: %s", exc)) \
+            .run_in_background()
+
+    def _count_arrived(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self._total = total
+            self.count_changed.emit(total)
+
+    # -- Qt model ---------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self._headers[section]
+        if orientation == Qt.Horizontal and role == Qt.ToolTipRole and 0 <= section < len(self.COLUMNS):
+            return tr("Click to sort") if self.COLUMNS[section][2] else None
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row, col = index.row(), index.column()
+        if not (0 <= row < len(self._rows) and 0 <= col < len(self.COLUMNS)):
+            return None
+        case = self._rows[row]
+        key = self.COLUMNS[col][0]
+        if role == Qt.DisplayRole:
+            return self._display(case, key)
+        if role == CASE_ID_ROLE:
+            return case["id"]
+        if role == COLOUR_ROLE:
+            return colour_of(case, self._now_iso)
+        if role in (Qt.BackgroundRole, Qt.ForegroundRole):
+            colour = colour_of(case, self._now_iso)
+            if colour is None:
+                return None
+            bg, fg = COLOUR_BRUSHES[colour]
+            chosen = bg if role == Qt.BackgroundRole else fg
+            return QBrush(chosen) if chosen is not None else None
+        if role == Qt.ToolTipRole and key in ("title", "enterprise_name"):
+            return case.get(key)
+        return None
+
+    def _display(self, case: dict, key: str) -> str:
+        if key == "received_at":
+            return fmt_time(case["received_at"])
+        if key == "due_at":
+            return deadline_text(case)
+        if key == "status":
+            return status_text(case["status"])
+        if key == "grade":
+            return grade_text(case["grade"])
+        if key == "lead_dept":
+            return self._dept_names.get(case["lead_dept"], case["lead_dept"])
+        value = case.get(key)
+        return "" if value is None else str(value)
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+
+    def sort(self, column: int, order=Qt.DescendingOrder) -> None:
+        if not (0 <= column < len(self.COLUMNS)):
+            return
+        key = self.COLUMNS[column][2]
+        if key is None:
+            return
+        descending = order == Qt.DescendingOrder
+        if (key, descending) == (self._sort, self._descending):
+            return
+        self._sort, self._descending = key, descending
+        self.reload()
+
+    def sort_column(self) -> int:
+        for i, (_, _, key) in enumerate(self.COLUMNS):
+            if key == self._sort:
+                return i
+        return -1
+
+

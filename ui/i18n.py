@@ -1,0 +1,83 @@
+"""Translation: English source strings, zh_CN the default language, English selectable.
+
+All strings go through ``tr`` with the single context "ui", so that
+``scripts/update_translations.py`` can find them with a plain pattern and the catalogue
+stays one file (ui/i18n/zh_CN.ts).  The compiled ``.qm`` is built at install time by
+``scripts/setup.sh`` (pyside6-lrelease); when it is missing (a fresh checkout that did
+not run setup) it is compiled on the fly if lrelease is at hand, else English shows.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CONTEXT = "ui"
+I18N_DIR = Path(__file__).resolve().parent / "i18n"
+LANGUAGES = {"zh_CN": "中文（简体）", "en": "English"}
+DEFAULT_LANGUAGE = "zh_CN"
+_installed = []   # keeps the QTranslator alive
+
+
+def tr(text: str, disambiguation: str | None = None) -> str:
+    from .qt import QCoreApplication
+
+    return QCoreApplication.translate(CONTEXT, text, disambiguation)
+
+
+def lrelease_path() -> str | None:
+    here = Path(sys.executable).parent
+    for name in ("pyside6-lrelease", "lrelease"):
+        candidate = here / name
+        if candidate.exists():
+            return str(candidate)
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def compile_catalogues() -> list[Path]:
+    """ui/i18n/*.ts -> *.qm (what scripts/setup.sh runs)."""
+    tool = lrelease_path()
+    if tool is None:
+        raise RuntimeError("pyside6-lrelease not found")
+    out = []
+    for ts in sorted(I18N_DIR.glob("*.ts")):
+        qm = ts.with_suffix(".qm")
+        subprocess.run([tool, "-silent", str(ts), "-qm", str(qm)], check=True)
+        out.append(qm)
+    return out
+
+
+def install_language(app, language: str) -> str:
+    """Install the translator for ``language``; returns the language actually in use."""
+    from .qt import QLocale, QTranslator
+
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    if language == "en":
+        QLocale.setDefault(QLocale(QLocale.English, QLocale.UnitedStates))
+        return "en"
+    qm = I18N_DIR / f"{language}.qm"
+    ts = I18N_DIR / f"{language}.ts"
+    if ts.exists() and (not qm.exists() or qm.stat().st_mtime < ts.stat().st_mtime):
+        try:
+            compile_catalogues()
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            log.warning("translations not compiled: %s", exc)
+    translator = QTranslator()
+    if qm.exists() and translator.load(str(qm)):
+        app.installTranslator(translator)
+        _installed.append(translator)
+        QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+        return language
+    log.warning("no catalogue for %s; showing English", language)
+    return "en"

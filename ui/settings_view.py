@@ -1,0 +1,285 @@
+"""设置: county configuration (editable by an administrator only), printer and paper of
+this window, office hours, language, data directory, users, backups."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from models.users import ROLE_LABELS, Users
+
+from .context import AppContext, grade_text
+from .errors import show_exception, show_info
+from .i18n import LANGUAGES, tr
+from .operations import Op
+from .qt import (QAbstractItemView, QComboBox, QDesktopServices, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                 QInputDialog, QLabel, QLineEdit, QPrinterInfo, QPushButton, QScrollArea, QSpinBox, Qt,
+                 QTableWidget, QTableWidgetItem, QUrl, QVBoxLayout, QWidget)
+
+PAPERS = (("a4", "A4 (two copies, cut line)"), ("a5", "A5 (one copy per page)"), ("thermal80", "80 mm roll"))
+
+
+class SettingsView(QWidget):
+    def __init__(self, ctx: AppContext, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("SettingsView")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        self.layout_ = QHBoxLayout(body)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        self.layout_.addLayout(left, 1)
+        self.layout_.addLayout(right, 1)
+        left.addWidget(self._county_box())
+        left.addStretch(1)
+        right.addWidget(self._window_box())
+        right.addWidget(self._printing_box())
+        right.addWidget(self._data_box())
+        right.addWidget(self._users_box())
+        right.addStretch(1)
+        ctx.hub.changed.connect(self._store_changed)
+
+    # -- county ------------------------------------------------------------------------
+    def _county_box(self) -> QGroupBox:
+        box = QGroupBox(tr("County configuration"))
+        layout = QVBoxLayout(box)
+        self.county_form = QFormLayout()
+        layout.addLayout(self.county_form)
+        self.dept_table = QTableWidget(0, 3)
+        self.dept_table.setHorizontalHeaderLabels([tr("Code"), tr("Department"), tr("Keywords")])
+        self.dept_table.verticalHeader().setVisible(False)
+        self.dept_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.dept_table.horizontalHeader().setStretchLastSection(True)
+        self.dept_table.setColumnWidth(0, 50)
+        self.dept_table.setColumnWidth(1, 190)
+        self.dept_table.setMinimumHeight(300)
+        layout.addWidget(self.dept_table, 1)
+        admin = self.ctx.user.is_admin
+        row = QHBoxLayout()
+        self.load_county_button = QPushButton(tr("Load configuration file…"))
+        self.load_calendar_button = QPushButton(tr("Load holiday schedule…"))
+        for button in (self.load_county_button, self.load_calendar_button):
+            button.setEnabled(admin)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        if not admin:
+            note = QLabel(tr("Read only: only an administrator may change the county configuration."))
+            note.setStyleSheet("color: #666;")
+            layout.addWidget(note)
+        self.load_county_button.clicked.connect(self._load_county)
+        self.load_calendar_button.clicked.connect(self._load_calendar)
+        self._fill_county()
+        return box
+
+    def _fill_county(self) -> None:
+        store = self.ctx.store
+        county = store.county
+        while self.county_form.rowCount():
+            self.county_form.removeRow(0)
+        days = "、".join(f"{grade_text(g)} {n}" for g, n in county.grade_days.items())
+        years = sorted(store.calendar.schedules)
+        missing = store.missing_schedule_years()
+        rows = [
+            (tr("County"), f"{county.county_name}（{county.county_code}）"),
+            (tr("Service centre"), county.centre_name),
+            (tr("Supervision phone"), county.supervision_phone),
+            (tr("Working days per grade"), days),
+            (tr("Office hours"), f"{county.office_open:%H:%M} – {county.office_close:%H:%M}"),
+            (tr("Yellow warning"), tr("{n} working day(s) before the deadline").format(n=county.warning_days)),
+            (tr("Holiday schedules"), "、".join(map(str, years)) + (
+                "　" + tr("missing: {years}").format(years="、".join(map(str, missing))) if missing else "")),
+        ]
+        for label, value in rows:
+            text = QLabel(value)
+            text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            if label == tr("Holiday schedules") and missing:
+                text.setStyleSheet("color: #b06000;")
+            self.county_form.addRow(label + "：", text)
+        departments = list(county.departments.values())
+        self.dept_table.setRowCount(len(departments))
+        for r, dept in enumerate(departments):
+            for c, value in enumerate((dept.code, dept.name, "、".join(dept.keywords[:12]))):
+                self.dept_table.setItem(r, c, QTableWidgetItem(value))
+
+    def _load_county(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("County configuration"), "", "JSON (*.json)")
+        if not path:
+            return
+        from models.county import CountyConfig
+        store = self.ctx.store
+
+        def work():
+            return store.apply_county_config(CountyConfig.from_json(json.loads(Path(path).read_text("utf-8"))))
+        Op(work, parent_widget=self).success(
+            lambda n: show_info(tr("County configuration"), tr("Loaded; {n} deadlines recomputed.").format(n=n), self)
+        ).run_in_background()
+
+    def _load_calendar(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Holiday schedule"), "", "JSON (*.json)")
+        if not path:
+            return
+        store = self.ctx.store
+        Op(lambda: store.load_holiday_schedule(json.loads(Path(path).read_text("utf-8")),
+                                               source=f"file:{Path(path).name}"), parent_widget=self).success(
+            lambda n: show_info(tr("Holiday schedule"), tr("Loaded; {n} deadlines recomputed.").format(n=n), self)
+        ).run_in_background()
+
+    def _store_changed(self, what: str, _detail) -> None:
+        if what in ("config", "calendar"):
+            self._fill_county()
+
+    # -- this window -------------------------------------------------------------------
+    def _window_box(self) -> QGroupBox:
+        box = QGroupBox(tr("This window"))
+        form = QFormLayout(box)
+        store = self.ctx.store
+        mode = store.backend.get_setting("mode", "standalone")
+        form.addRow(tr("Window code") + "：", QLabel(store.window_code))
+        form.addRow(tr("Mode") + "：", QLabel(tr("Standalone (not enrolled)") if mode == "standalone" else mode))
+        form.addRow(tr("Signed in") + "：", QLabel(f"{self.ctx.user.display_name}（{ROLE_LABELS[self.ctx.user.role]}）"))
+        self.language_combo = QComboBox()
+        for code, label in LANGUAGES.items():
+            self.language_combo.addItem(label, code)
+        current = self.ctx.setting("ui_language", "zh_CN")
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(current)))
+        self.language_combo.currentIndexChanged.connect(self._language_changed)
+        form.addRow(tr("Language") + "：", self.language_combo)
+        return box
+
+    def _language_changed(self) -> None:
+        self.ctx.set_setting("ui_language", self.language_combo.currentData())
+        show_info(tr("Language"), tr("The new language is used from the next start."), self)
+
+    def _printing_box(self) -> QGroupBox:
+        box = QGroupBox(tr("Receipt printing"))
+        form = QFormLayout(box)
+        self.printer_combo = QComboBox()
+        self.printer_combo.addItem(tr("System default printer"), None)
+        try:
+            names = QPrinterInfo.availablePrinterNames()
+        except Exception:  # no print system on this machine
+            names = []
+        for name in names:
+            self.printer_combo.addItem(name, name)
+        chosen = self.ctx.setting("printer_name")
+        self.printer_combo.setCurrentIndex(max(0, self.printer_combo.findData(chosen)))
+        self.paper_combo = QComboBox()
+        for code, label in PAPERS:
+            self.paper_combo.addItem(tr(label), code)
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(self.ctx.setting("receipt_paper", "a4"))))
+        self.copies_spin = QSpinBox()
+        self.copies_spin.setRange(1, 5)
+        self.copies_spin.setValue(int(self.ctx.setting("receipt_copies", 1)))
+        form.addRow(tr("Printer") + "：", self.printer_combo)
+        form.addRow(tr("Paper") + "：", self.paper_combo)
+        form.addRow(tr("Copies") + "：", self.copies_spin)
+        self.font_label = QLabel()
+        self.font_label.setWordWrap(True)
+        form.addRow(tr("Receipt font") + "：", self.font_label)
+        self.printer_combo.currentIndexChanged.connect(
+            lambda: self.ctx.set_setting("printer_name", self.printer_combo.currentData()))
+        self.paper_combo.currentIndexChanged.connect(
+            lambda: self.ctx.set_setting("receipt_paper", self.paper_combo.currentData()))
+        self.copies_spin.valueChanged.connect(lambda n: self.ctx.set_setting("receipt_copies", n))
+        Op(_font_status).success(self._show_font).failure(lambda exc: self.font_label.setText(str(exc))) \
+            .run_in_background()
+        return box
+
+    def _show_font(self, status: dict) -> None:
+        text = Path(status.get("main_path") or status.get("main_font") or "").name
+        if status.get("warning"):
+            text += "\n" + status["warning"]
+            self.font_label.setStyleSheet("color: #b06000;")
+        self.font_label.setText(text)
+
+    def _data_box(self) -> QGroupBox:
+        box = QGroupBox(tr("Data"))
+        form = QFormLayout(box)
+        path = str(self.ctx.store.data_dir)
+        label = QLabel(path)
+        label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        label.setWordWrap(True)
+        open_button = QPushButton(tr("Open folder"))
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
+        form.addRow(tr("Data directory") + "：", label)
+        form.addRow("", open_button)
+        backups = QLabel(tr("Rolling backups and restore come with the backup module."))
+        backups.setStyleSheet("color: #666;")
+        backups.setWordWrap(True)
+        form.addRow(tr("Backups") + "：", backups)
+        return box
+
+    def _users_box(self) -> QGroupBox:
+        box = QGroupBox(tr("Users"))
+        layout = QVBoxLayout(box)
+        self.users_table = QTableWidget(0, 3)
+        self.users_table.setHorizontalHeaderLabels([tr("User name"), tr("Name"), tr("Role")])
+        self.users_table.verticalHeader().setVisible(False)
+        self.users_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.users_table.horizontalHeader().setStretchLastSection(True)
+        self.users_table.setMaximumHeight(150)
+        layout.addWidget(self.users_table)
+        row = QHBoxLayout()
+        self.add_user_button = QPushButton(tr("Add clerk…"))
+        self.password_button = QPushButton(tr("Change my password…"))
+        self.add_user_button.setEnabled(self.ctx.user.is_admin)
+        row.addWidget(self.add_user_button)
+        row.addWidget(self.password_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.add_user_button.clicked.connect(self._add_user)
+        self.password_button.clicked.connect(self._change_password)
+        self._fill_users()
+        return box
+
+    def _fill_users(self) -> None:
+        users = Users(self.ctx.store.backend).all()
+        self.users_table.setRowCount(len(users))
+        for r, user in enumerate(users):
+            role = ROLE_LABELS[user.role] + ("" if user.active else "（" + tr("disabled") + "）")
+            for c, value in enumerate((user.username, user.display_name, role)):
+                self.users_table.setItem(r, c, QTableWidgetItem(value))
+
+    def _add_user(self) -> None:
+        username, ok = QInputDialog.getText(self, tr("Add clerk"), tr("User name:"))
+        if not ok or not username.strip():
+            return
+        name, ok = QInputDialog.getText(self, tr("Add clerk"), tr("Full name:"))
+        if not ok:
+            return
+        password, ok = QInputDialog.getText(self, tr("Add clerk"), tr("Initial password:"), QLineEdit.Password)
+        if not ok:
+            return
+        role_labels = [ROLE_LABELS["clerk"], ROLE_LABELS["admin"]]
+        role, ok = QInputDialog.getItem(self, tr("Add clerk"), tr("Role:"), role_labels, 0, False)
+        if not ok:
+            return
+        try:
+            Users(self.ctx.store.backend).create(username, name, password,
+                                                 "admin" if role == ROLE_LABELS["admin"] else "clerk")
+        except Exception as exc:
+            show_exception(exc, self)
+            return
+        self._fill_users()
+
+    def _change_password(self) -> None:
+        password, ok = QInputDialog.getText(self, tr("Change my password"), tr("New password:"), QLineEdit.Password)
+        if not ok:
+            return
+        try:
+            Users(self.ctx.store.backend).set_password(self.ctx.user.username, password)
+        except Exception as exc:
+            show_exception(exc, self)
+            return
+        show_info(tr("Change my password"), tr("Password changed."), self)
+
+
+def _font_status() -> dict:
+    from printing import font_status
+
+    return font_status().as_dict()
