@@ -432,3 +432,70 @@ def test_printing_does_not_import_qt():
             "bad=[m for m in sys.modules if m.startswith(('PySide6','ui'))];"
             "assert not bad, bad")
     subprocess.run([__import__("sys").executable, "-c", code], check=True)
+
+
+# -- ESC/POS ----------------------------------------------------------------------------
+
+def test_escpos_receipt_bytes():
+    from printing import escpos
+
+    case = samples.case()
+    data = escpos.receipt_escpos(case, samples.county(), clerk_name="张伟", reprint=1)
+    assert data.startswith(escpos.INIT + escpos.CHINESE_ON)
+    assert data.count(escpos.CUT) == 2                          # one cut per copy
+    payload = qr_payload(case["receipt_no"]).encode()
+    store_cmd = b"\x1d(k" + bytes([len(payload) + 3, 0]) + b"1P0" + payload
+    assert data.count(store_cmd) == 2
+    for s in ("企业诉求受理回执", "182****9800", case["phone"], case["uscc"], "补打（第1次）",
+              "县供电公司", "一般（3个工作日内提出解决方案）", "张伟", "0571-12345678"):
+        assert s.encode("gb18030") in data, s
+    # the masked phone on the first copy, the full one only after the first cut
+    first, second = data.split(escpos.CUT)[:2]
+    assert case["phone"].encode() not in first and case["phone"].encode() in second
+
+
+def test_escpos_lines_fit_and_rare_chars_reported():
+    from printing import escpos
+    from printing.receipts import receipt_doc
+
+    case = samples.case(enterprise_name="示范县𠀀䶮精密机械有限公司", content=LONG * 3)
+    missing: list[str] = []
+    d = receipt_doc(case, samples.county(), copy="enterprise", clerk_name="张伟")
+    for cols in (48, 42, 32):
+        for op in escpos.doc_ops(d, cols, missing):
+            if op[0] == "text":
+                width = cols // 2 if op[2] == "double" else cols
+                assert escpos.cols(op[4]) <= width, op
+    assert missing == ["𠀀", "䶮"]              # Ext B and Ext A: outside GBK fonts
+    with pytest.warns(printing.MissingGlyphWarning):
+        data = escpos.receipt_escpos(case, samples.county(), clerk_name="张伟")
+    assert b"[U+20000]" in data
+    with pytest.raises(printing.MissingGlyphError):
+        escpos.receipt_escpos(case, samples.county(), strict=True)
+
+
+def test_escpos_send_to_tcp_printer():
+    import socket
+    import threading
+
+    from printing import escpos
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    got = []
+
+    def accept():
+        conn, _ = srv.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                got.append(chunk)
+    t = threading.Thread(target=accept)
+    t.start()
+    data = escpos.receipt_escpos(samples.case(), samples.county(), clerk_name="张伟")
+    escpos.send_escpos(data, f"tcp://127.0.0.1:{srv.getsockname()[1]}")
+    t.join(5)
+    srv.close()
+    assert b"".join(got) == data
+    with pytest.raises(printing.PrintingError):
+        escpos.send_escpos(data, "/nonexistent/dir/lp0")
