@@ -28,9 +28,11 @@ def say(message: str) -> None:
 
 
 def open_store(args):
-    from models.store import Store
+    # integrity check at start (CorruptStoreError names the newest good backup), a backup
+    # before every migration and the daily backup: models/backup.py
+    from models.backup import open_store as open_with_care
 
-    return Store.open(args.data_dir)
+    return open_with_care(args.data_dir)
 
 
 def error_entry(line: int, exc) -> dict:
@@ -159,6 +161,157 @@ def cmd_calendar(args) -> int:
     return EXIT_OK
 
 
+# -- data care and the bundle's self-test (models/backup.py, docs/windows-build.md) --------
+def cmd_backup(args) -> int:
+    from models import backup
+
+    folder = backup.resolve_data_dir(args.data_dir)
+    if args.list:
+        emit({"ok": True, "backups": [b.as_dict() for b in backup.list_backups(folder)]})
+        return EXIT_OK
+    store = open_store(args)  # checks the file first: never back up a damaged database
+    try:
+        path = backup.make_backup(folder, "manual", keep=args.keep)
+    finally:
+        store.close()
+    emit({"ok": True, "backup": str(path), "kept": [str(b.path) for b in backup.list_backups(folder)]})
+    say(f"已备份：{path}")
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from models import backup
+
+    folder = backup.resolve_data_dir(args.data_dir)
+    source = Path(args.file)
+    if not source.is_absolute() and not source.exists():
+        source = backup.backup_dir(folder) / source
+    db = backup.restore(folder, source)
+    from models.store import Store
+
+    store = Store.open(folder, before_migrate=backup.before_migrate_hook(folder))
+    try:
+        cases = store.backend.scalar("SELECT count(*) FROM cases")
+    finally:
+        store.close()
+    emit({"ok": True, "restored_from": str(source), "database": str(db),
+          "replaced_file": str(db.with_name(db.name + ".before-restore")), "cases": cases})
+    say(f"已从备份恢复：{source.name}（{cases} 件诉求）")
+    return EXIT_OK
+
+
+def cmd_selftest(args) -> int:
+    """Checks what the frozen bundle needs at run time; JSON report, exit 0 only when every
+    required check passes (keyring and next year's holiday schedule are warnings)."""
+    import tempfile
+    import time
+
+    checks: dict[str, dict] = {}
+    tmp = None
+    folder = args.data_dir
+    if not folder:
+        tmp = tempfile.TemporaryDirectory(prefix="qysq-selftest-")
+        folder = tmp.name
+
+    def run(name: str, required: bool, fn) -> None:
+        started = time.perf_counter()
+        try:
+            detail = fn() or {}
+            ok = detail.pop("_ok", True)
+            checks[name] = {"ok": bool(ok), "required": required, **detail}
+        except Exception as exc:  # noqa: BLE001 - a check that fails is reported, not raised
+            checks[name] = {"ok": False, "required": required, "error": f"{type(exc).__name__}: {exc}"}
+        checks[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+
+    state: dict = {}
+
+    def store_check():
+        from models import backup
+
+        state["store"] = store = backup.open_store(folder, daily_backup=False)
+        problems = store.backend.integrity_problems(quick=True)
+        return {"_ok": not problems, "data_dir": str(store.data_dir),
+                "schema_version": store.backend.schema_version, "problems": problems}
+
+    def receipt_check():
+        from printing import font_status, render_receipt, samples
+
+        store = state["store"]
+        county = store.county.to_json()
+        pdf = render_receipt(samples.case(), county, paper="a4", clerk_name=samples.CLERK)
+        out = Path(folder) / "selftest-receipt.pdf"
+        out.write_bytes(pdf)
+        status = font_status()
+        embedded = b"/FontFile2" in pdf
+        return {"_ok": pdf.startswith(b"%PDF") and embedded and status.self_contained,
+                "bytes": len(pdf), "embedded_font": embedded, "font": status.main_font,
+                "font_path": status.main_path, "pdf": str(out), "warning": status.warning}
+
+    def calendar_check():
+        from models.calendar import bundled_schedules, now
+
+        store = state["store"]
+        bundled = sorted(s.year for s in bundled_schedules())
+        loaded = sorted(store.calendar.schedules)
+        next_year = now().year + 1
+        return {"_ok": bool(bundled) and set(bundled) <= set(loaded), "bundled_years": bundled,
+                "loaded_years": loaded,
+                "next_year": {"year": next_year,
+                              "status": "loaded" if next_year in loaded else "provisional"},
+                "missing": store.missing_schedule_years()}
+
+    def routing_check():
+        store = state["store"]
+        ranked = store.route("厂区变压器频繁跳闸影响生产", "近一个月来厂区专用变压器频繁跳闸，停电导致停产")
+        top = ranked[0] if ranked else None
+        return {"_ok": top is not None and bool(top.dept), "lead_dept": top.dept if top else None,
+                "suggestions": len(ranked)}
+
+    def keyring_check():
+        from sync import credentials
+
+        usable = credentials.keyring_usable()
+        return {"backend": credentials.backend_name(), "usable": usable,
+                "warning": None if usable else "no usable keyring: enrolment keeps the token in memory only"}
+
+    def qt_check():
+        import os
+
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ui.qt import QApplication, QLibraryInfo, QTranslator
+
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        translations = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
+        tr = QTranslator()
+        qtbase = tr.load("qtbase_zh_CN", translations)
+        return {"_ok": qtbase, "platform": app.platformName(), "translations": translations,
+                "qtbase_zh_CN": qtbase}
+
+    run("store", True, store_check)
+    if "store" in state:
+        run("receipt", True, receipt_check)
+        run("calendar", True, calendar_check)
+        run("routing", True, routing_check)
+    run("keyring", False, keyring_check)
+    if not args.no_qt:
+        run("qt", True, qt_check)
+    if "store" in state:
+        state["store"].close()
+    ok = all(c["ok"] for c in checks.values() if c["required"]) and "store" in state
+    warnings = [f"{k}: {c.get('warning') or c.get('error')}" for k, c in checks.items()
+                if not c["required"] and (not c["ok"] or c.get("warning"))]
+    nxt = checks.get("calendar", {}).get("next_year", {})
+    if nxt.get("status") == "provisional":
+        warnings.append(f"calendar: no holiday schedule for {nxt.get('year')} yet (deadlines provisional)")
+    emit({"ok": ok, "frozen": bool(getattr(sys, "frozen", False)), "checks": checks, "warnings": warnings})
+    for name, c in checks.items():
+        say(f"{'通过' if c['ok'] else ('失败' if c['required'] else '警告')}  {name}")
+    if tmp is not None:
+        tmp.cleanup()
+    return EXIT_OK if ok else EXIT_FAILED
+
+
 def cmd_gui(args) -> int:
     from ui.app import run
 
@@ -188,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=5)
     p = add("calendar", cmd_calendar, "show or load holiday schedules")
     p.add_argument("--load", metavar="FILE", help="a year's schedule as JSON")
+    p = add("backup", cmd_backup, "make a verified backup of the database now (or --list them)")
+    p.add_argument("--list", action="store_true", help="list the backups, newest first")
+    p.add_argument("--keep", type=int, default=None, help="backups to keep (default: setting backup_keep, 14)")
+    p = add("restore", cmd_restore, "replace the database with a backup (the old file is kept)")
+    p.add_argument("file", help="backup file (a path, or a name in <data dir>/backups)")
+    p = add("selftest", cmd_selftest, "check store, receipt PDF, calendar, routing, keyring, Qt")
+    p.add_argument("--no-qt", action="store_true", help="skip the Qt check")
     for extra in _EXTRA_COMMANDS:
         extra(add)
     return parser

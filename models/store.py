@@ -44,9 +44,12 @@ ChangeListener = Callable[[str, dict], None]
 
 
 def default_data_dir() -> Path:
+    """The user data directory, or where it was moved to (pointer file, models/backup.py)."""
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("qiye-suqiu", "county-intake"))
+    from .backup import pointed_data_dir
+
+    return pointed_data_dir() or Path(platformdirs.user_data_dir("qiye-suqiu", "county-intake"))
 
 
 class Store:
@@ -65,6 +68,10 @@ class Store:
         return cls(data_dir or default_data_dir(), **kw)
 
     def close(self) -> None:
+        try:  # fold the WAL back into the file, so that a copy of the file is complete
+            self.backend.checkpoint()
+        except sqlite3.Error:
+            pass
         self.backend.close()
 
     # -- set-up ---------------------------------------------------------------------------
