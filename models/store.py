@@ -589,18 +589,23 @@ class Store:
             "SELECT * FROM events WHERE case_id = ? AND coalesce(push_state, '') != 'rejected' "
             "ORDER BY server_seq IS NULL, server_seq, seq", (case_id,))
         state = None
+        applied = []
         for ev in map(_row_to_event, rows):
             try:
                 state = apply_event(state, ev, self.deadline_fn)
             except TransitionError:
                 continue
-            self._apply_side_tables(ev)
+            applied.append(ev)
         if state is None:
             return None
         if old is None:
             self._write_projection(state, None)
         else:
             self._write_projection(state, old)
+        # replies and evaluations refer to the case row: write them once it exists
+        # (a case first seen in a pulled page may arrive with its reply)
+        for ev in applied:
+            self._apply_side_tables(ev)
         return state
 
     # -- sync support: attachment blobs (used by sync/) ---------------------------------

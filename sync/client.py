@@ -284,6 +284,12 @@ class SyncClient:
             return 0, False
         if resp.status_code >= 400:
             raise SyncError(f"查询附件失败（HTTP {resp.status_code}）。", f"HEAD blob HTTP {resp.status_code}.")
+        flag = resp.headers.get("X-Blob-Complete")
+        if flag is not None:
+            complete = flag.strip().lower() == "true"
+            if complete:
+                return int(resp.headers.get("Upload-Length") or resp.headers.get("Content-Length") or 0), True
+            return int(resp.headers.get("Upload-Offset", "0")), False
         if "Upload-Offset" in resp.headers:
             return int(resp.headers["Upload-Offset"]), False
         return int(resp.headers.get("Content-Length", "0")), True
@@ -430,6 +436,7 @@ def _push(store, client: SyncClient, result: SyncResult, batch: int = PUSH_BATCH
             raise
         sent = {e["event_id"]: e for e in events}
         marks = []
+        broken = []
         for a in answers:
             if not isinstance(a, dict) or a.get("event_id") not in sent:
                 continue
@@ -440,6 +447,10 @@ def _push(store, client: SyncClient, result: SyncResult, batch: int = PUSH_BATCH
             elif status == "duplicate":
                 result.duplicates += 1
                 marks.append(a)
+            elif status == "rejected" and a.get("code") == "chain_broken":
+                # never accept a broken chain as a verdict on the event: keep it in the
+                # outbox and say so (the server reported it as a chain fault)
+                broken.append(a["event_id"])
             elif status in ("rejected", "conflict"):
                 reason = str(a.get("reason") or "")
                 if status == "conflict":
@@ -448,11 +459,17 @@ def _push(store, client: SyncClient, result: SyncResult, batch: int = PUSH_BATCH
                 result.rejected.append({"event_id": ev["event_id"], "case_id": ev["case_id"],
                                         "type": ev["type"], "reason": reason})
                 marks.append({"event_id": ev["event_id"], "status": "rejected", "reason": reason})
+        if marks:
+            store.mark_pushed(marks)
+            log.info("push: %d events answered", len(marks))
+        if broken:
+            log.warning("push: server reports a broken chain at %d events", len(broken))
+            raise SyncError("县级服务器报告本窗口的事件链不连续，相关事件保留在待上传队列中。请联系信息科核查。",
+                            "The server reports this window's event chain as broken; the events stay queued.",
+                            code="chain_broken")
         if not marks:
             raise ServerTrouble("县级服务器没有对本批事件逐条作答，已停止上传，稍后重试。",
                                 "The server answered none of the batch's events.")
-        store.mark_pushed(marks)
-        log.info("push: %d events answered", len(marks))
 
 
 def _upload_blobs(store, client: SyncClient, result: SyncResult) -> None:

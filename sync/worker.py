@@ -89,6 +89,8 @@ class SyncWorker:
         self._unsubscribe: Callable[[], None] | None = None
         self._in_round = False
         self._counts_dirty = False
+        self._http = None
+        self._http_key = None
         self.rounds = 0
 
     # -- control (any thread; none of these block) ------------------------------------------
@@ -113,6 +115,7 @@ class SyncWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self._drop_client()
 
     def sync_now(self) -> None:
         """On demand (the clerk's button): a round as soon as the current one ends."""
@@ -190,7 +193,12 @@ class SyncWorker:
         self._publish(syncing=True)
         self._in_round = True
         try:
-            result = self._round(self.store, **self._round_kwargs)
+            kwargs = dict(self._round_kwargs)
+            if self._round is sync_client.sync_once and "client" not in kwargs:
+                kwargs["client"] = self._client()
+            result = self._round(self.store, **kwargs)
+            if result.error_code in ("auth", "no_token", "no_keyring"):
+                self._drop_client()
         except Exception as exc:  # sync_once reports failures in its result; this is a bug
             log.exception("sync round crashed")
             result = sync_client.SyncResult(ok=False, errors=[f"同步程序内部错误（{type(exc).__name__}），已记录到日志。"],
@@ -217,6 +225,29 @@ class SyncWorker:
         else:
             changes["last_error"] = "；".join(result.errors) or "同步失败。"
         self._publish(**changes)
+
+
+    # one keep-alive HTTP session across rounds: an idle round is two small requests
+    def _client(self):
+        key = (self.store.backend.get_setting(sync_client.S_SERVER),
+               self.store.backend.get_setting(sync_client.S_CA_FILE), self.store.device_id)
+        if self._http is not None and self._http_key == key:
+            return self._http
+        self._drop_client()
+        try:
+            self._http = sync_client.client_for(self.store)
+        except Exception:
+            return None                 # sync_once says why in words
+        self._http_key = key
+        return self._http
+
+    def _drop_client(self) -> None:
+        if self._http is not None:
+            try:
+                self._http.close()
+            except Exception:
+                pass
+        self._http, self._http_key = None, None
 
 
 def _safe_last_success(store) -> dt.datetime | None:
