@@ -139,6 +139,20 @@ _M1_INITIAL = """
         );
 """
 
+# 2: supervision (督办, models/supervision.py) — covering indexes so that a year's figures
+# are one index scan instead of reading 200,000 wide case rows; high-frequency topic terms
+# per month and department, filled incrementally by models.supervision.index_topics
+# (watermark: settings 'topics_rowid').
+_M2_SUPERVISION = """
+        CREATE INDEX cases_supervision ON cases(received_day, lead_dept, category, status,
+            rework_count, received_at, assigned_at, replied_at, due_at, warn_at, rating, id);
+        CREATE INDEX evaluations_case_rating ON evaluations(case_id, rating);
+        CREATE TABLE topic_terms (
+            month TEXT NOT NULL, dept TEXT NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (month, dept, term)
+        ) WITHOUT ROWID;
+"""
+
 # Each entry is one migration's SQL, run in one transaction with its user_version bump.
-MIGRATIONS: list[str] = [_M1_INITIAL]
+MIGRATIONS: list[str] = [_M1_INITIAL, _M2_SUPERVISION]
 SCHEMA_VERSION = len(MIGRATIONS)
