@@ -13,16 +13,10 @@ CJK_SAMPLE = "企业诉求受理"
 
 
 def setup_logging(data_dir: Path) -> Path:
-    folder = Path(data_dir) / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "window.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
+    # rotating and redacted (tokens, passwords, phone numbers): models/logs.py
+    from models.logs import setup_logging as setup_redacted_logging
+
+    return setup_redacted_logging(data_dir, filename="window.log")
 
 
 def ensure_cjk_font(app) -> str | None:
@@ -94,8 +88,16 @@ def run(args) -> int:
     from .qt import QMessageBox, QTimer
 
     app = make_application()
+    from models import backup
+
+    from .crash_dialog import install_crash_handling, offer_restore
     try:
-        store = Store.open(data_dir)
+        try:  # integrity check, backup before migrations, daily backup: models/backup.py
+            store = backup.open_store(data_dir)
+        except backup.CorruptStoreError as exc:
+            if not offer_restore(data_dir, exc):
+                return 2
+            store = backup.open_store(data_dir)
     except Exception as exc:
         if not is_user_error(exc):
             log.exception("store could not be opened")
@@ -106,6 +108,13 @@ def run(args) -> int:
         from .i18n import install_language
         install_language(app, language)
     sys.excepthook = _excepthook
+    install_crash_handling(data_dir)  # bugs: report in crash-reports/, dialog keeps the draft
+    care = backup.DataCare(store).start()  # WAL checkpoints, daily backup while open
+    from .first_run import needs_first_run, run_first_run_wizard
+    if needs_first_run(store) and not os.environ.get("QYSQ_FIRST_ADMIN") and not run_first_run_wizard(store):
+        care.stop()
+        store.close()
+        return 0
     from .signin import sign_in
     try:
         user = sign_in(store)
@@ -122,6 +131,7 @@ def run(args) -> int:
     if os.environ.get("QYSQ_EXIT_WHEN_SHOWN"):  # the start-up benchmark measures to here
         QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
     code = app.exec()
+    care.stop()
     store.close()
     return code
 

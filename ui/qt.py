@@ -34,3 +34,8 @@ from PySide6.QtPrintSupport import (QPrintDialog, QPrinter, QPrinterInfo,  # noq
                                     QPrintPreviewDialog)
 
 __all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]
+
+# -- first-run wizard (added for ui/first_run.py) --------------------------------------
+from PySide6.QtWidgets import QRadioButton, QWizard, QWizardPage  # noqa: E402
+
+__all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]
