@@ -31,3 +31,6 @@ def store(data_dir):
     s = Store.open(data_dir)
     yield s
     s.close()
+
+
+pytest_plugins = ["conftest_server"]  # server fixtures: pg_database_url, live_server, ...
