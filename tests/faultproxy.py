@@ -76,6 +76,7 @@ class FaultProxy:
         self._thread: threading.Thread | None = None
         self.port = 0
         self.offline = False   # refuse every connection (the line is down)
+        self.replayed = 0      # kept copies delivered so far
         self._rng = random.Random(7)
 
     # -- life cycle -----------------------------------------------------------------------
@@ -92,10 +93,12 @@ class FaultProxy:
             self._loop.run_forever()
             self._server.close()
             self._loop.run_until_complete(self._server.wait_closed())
-            pending = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
-            for t in pending:
-                t.cancel()
-            if pending:
+            for _ in range(5):
+                pending = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
+                if not pending:
+                    break
+                for t in pending:
+                    t.cancel()
                 self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._loop.close()
 
@@ -159,10 +162,6 @@ class FaultProxy:
             return b"".join(chunks)
         finally:
             w.close()
-            try:
-                await w.wait_closed()
-            except ConnectionError:
-                pass
 
     async def _deliver_replays(self, all_of_them: bool = False) -> int:
         n = 0
@@ -172,6 +171,7 @@ class FaultProxy:
                 try:
                     await self._forward(raw)
                     n += 1
+                    self.replayed += 1
                 except OSError:
                     keep.append(raw)
             else:
@@ -230,6 +230,5 @@ class FaultProxy:
         finally:
             try:
                 writer.close()
-                await writer.wait_closed()
             except (ConnectionError, OSError):
                 pass
