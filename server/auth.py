@@ -51,13 +51,13 @@ def _unauthorised(code: str, zh: str, en: str) -> ApiError:
     return ApiError(401, code, zh, en, headers={"WWW-Authenticate": "Bearer"})
 
 
-def credentials(creds: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)) -> str:
+async def credentials(creds: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)) -> str:
     if creds is None or not creds.credentials:
         raise _unauthorised("missing_token", "缺少访问令牌。", "A bearer token is required.")
     return creds.credentials
 
 
-def require_admin(request: Request, token: str = Depends(credentials)) -> None:
+async def require_admin(request: Request, token: str = Depends(credentials)) -> None:
     expected = request.app.state.admin_hash
     if expected is None:
         raise ApiError(403, "admin_disabled", "服务器未配置管理员令牌。",

@@ -105,6 +105,16 @@ def storable(value: Any) -> bool:
     return True
 
 
+def storable_body(body: str, value: Any) -> bool:
+    """storable() for a value whose canonical JSON is ``body``, fast in the usual case:
+    canonical JSON escapes NUL as \\u0000 and keeps lone surrogates raw."""
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\\u0000" not in body or storable(value)
+
+
 # -- ingestion ------------------------------------------------------------------------------
 class _Retry(Exception):
     """A concurrent writer in another county raced us on a unique key; redo the batch."""
@@ -154,13 +164,13 @@ def ingest(conn: psycopg.Connection, county: str, device_id: str,
     for ev in events:
         env = {k: ev[k] for k in p.ENVELOPE_FIELDS}
         eid = env["event_id"]
-        if not storable(env):
+        body = p.canonical_json(env)
+        if not storable_body(body, env):
             results.append(_result(eid, "rejected", code="malformed",
                                    zh="事件含有无法保存的字符（空字符或不成对的代理项）。",
                                    en="The event contains characters that cannot be stored "
                                       "(NUL or lone surrogates)."))
             continue
-        body = p.canonical_json(env)
         seen = known.get(eid)
         if seen is not None:
             kind, old_body, info = seen
@@ -214,9 +224,6 @@ def ingest(conn: psycopg.Connection, county: str, device_id: str,
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 outcome = ("malformed", "事件内容不完整或格式不正确。",
                            f"Malformed {env['type']} payload: {type(exc).__name__}: {exc}")
-            else:
-                if not storable(new_state):
-                    outcome = ("malformed", "事件内容无法保存。", "The resulting case cannot be stored.")
         if outcome is not None:
             code, zh, en = outcome
             rejected_rows.append((eid, county, cid, device_id, env["hash"], body, code, zh, en))
@@ -241,11 +248,13 @@ def ingest(conn: psycopg.Connection, county: str, device_id: str,
                 results[idx]["server_seq"] = seq
                 rows.append((seq, env["event_id"], county, env["case_id"], device_id, env["type"],
                              env["hash"], body))
-            cur.executemany("INSERT INTO events(server_seq, event_id, county, case_id, device_id, type, "
-                            "hash, body) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (event_id) DO NOTHING",
-                            rows)
-            if cur.rowcount != len(rows):
-                raise _Retry()
+            try:
+                with cur.copy("COPY events(server_seq, event_id, county, case_id, device_id, type, hash, body) "
+                              "FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            except psycopg.errors.UniqueViolation:   # the same event_id raced in from another county
+                raise _Retry() from None
             for copy, orig in in_batch_dups:
                 if "server_seq" in orig:
                     copy["server_seq"] = orig["server_seq"]

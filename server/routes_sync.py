@@ -107,7 +107,9 @@ def pull(request: Request, who: Principal = Depends(require_device),
     with request.app.state.pool.connection() as conn:
         rows = conn.execute("SELECT server_seq, body FROM events WHERE county = %s AND server_seq > %s "
                             "ORDER BY server_seq LIMIT %s", (who.county, since, limit + 1)).fetchall()
-        conn.execute("UPDATE devices SET last_seen_at = now() WHERE device_id = %s", (who.device_id,))
+        # at most one write a minute per device: an idle pull stays read-only (no commit flush)
+        conn.execute("UPDATE devices SET last_seen_at = now() WHERE device_id = %s AND "
+                     "(last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute')", (who.device_id,))
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = rows[-1]["server_seq"] if rows else since
