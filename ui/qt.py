@@ -39,3 +39,8 @@ __all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Sig
 from PySide6.QtWidgets import QRadioButton, QWizard, QWizardPage  # noqa: E402
 
 __all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]
+
+# -- sync status (added for ui/sync_status.py) ----------------------------------------
+from PySide6.QtNetwork import QNetworkInformation  # noqa: E402
+
+__all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]
