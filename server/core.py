@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -22,6 +23,7 @@ from models.projection import apply
 from .errors import ApiError
 
 SERVER_DEVICE_PREFIX = "server:"
+log = logging.getLogger("server")
 
 
 def server_device_id(county: str) -> str:
@@ -113,6 +115,30 @@ def storable_body(body: str, value: Any) -> bool:
     except UnicodeEncodeError:
         return False
     return "\\u0000" not in body or storable(value)
+
+
+# -- bounds the reducer does not check (they would make deadline computation run away) -----
+MAX_EXTENSION_DAYS = 366
+
+
+def _bounded(env: dict) -> tuple[str, str] | None:
+    """(zh, en) when a value would make deadline computation unreasonable; else None."""
+    etype, payload = env["type"], env["payload"]
+    if etype in (p.EXTENSION_DECIDED, p.EXTENSION_REQUESTED) and "days" in payload:
+        days = payload["days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_EXTENSION_DAYS:
+            return ("延期天数无效。", f"Extension days must be an integer 0..{MAX_EXTENSION_DAYS}.")
+    for key in ("received_at", "period_start"):
+        value = payload.get(key)
+        if value is None:
+            continue
+        try:
+            year = dt.datetime.fromisoformat(str(value)).year
+        except ValueError:
+            return (f"时间格式无效：{key}", f"{key} is not an ISO 8601 time.")
+        if not 2000 <= year <= 2199:
+            return (f"时间超出范围：{key}", f"{key} is out of range (2000-2199).")
+    return None
 
 
 # -- ingestion ------------------------------------------------------------------------------
@@ -214,6 +240,8 @@ def ingest(conn: psycopg.Connection, county: str, device_id: str,
         outcome: tuple[str, str, str] | None = None
         if cid in case_county and case_county[cid] != county:
             outcome = ("wrong_county", "该案件不属于本县。", "The case belongs to another county.")
+        elif (bounds := _bounded(env)) is not None:
+            outcome = ("malformed", *bounds)
         else:
             try:
                 new_state = apply(cases.get(cid), env, rules.deadline_fn)
@@ -221,7 +249,9 @@ def ingest(conn: psycopg.Connection, county: str, device_id: str,
                 outcome = ("bad_transition", exc.zh, exc.en)
             except UserError as exc:
                 outcome = ("malformed", exc.zh, exc.en)
-            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            except Exception as exc:  # KeyError, TypeError, ValueError… from a payload of the wrong shape
+                if not isinstance(exc, (KeyError, TypeError, ValueError, AttributeError, OverflowError)):
+                    log.warning("unexpected %s folding event %s", type(exc).__name__, eid, exc_info=True)
                 outcome = ("malformed", "事件内容不完整或格式不正确。",
                            f"Malformed {env['type']} payload: {type(exc).__name__}: {exc}")
         if outcome is not None:

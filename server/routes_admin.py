@@ -151,6 +151,20 @@ def create_dept_user(request: Request, body: DeptUserCreate, county: str = Count
                          expires_at=when(expires))
 
 
+@router.post("/counties/{county}/users/{username}/revoke")
+def revoke_dept_user(request: Request, county: str = CountyPath,
+                     username: str = Path(pattern=r"^[^\x00-\x1f\x7f/]{1,64}$")) -> dict:
+    """Revoke every token of a department user (issue a new one with POST …/users)."""
+    with request.app.state.pool.connection() as conn, conn.transaction():
+        _county_exists(conn, county)
+        if conn.execute("SELECT 1 FROM dept_users WHERE county = %s AND username = %s",
+                        (county, username)).fetchone() is None:
+            raise not_found("该部门用户", f"department user {username}")
+        n = conn.execute("UPDATE tokens SET revoked_at = now() WHERE county = %s AND kind = 'dept' "
+                         "AND username = %s AND revoked_at IS NULL", (county, username)).rowcount
+    return {"county_code": county, "username": username, "revoked_tokens": n}
+
+
 def _device_out(r: dict) -> DeviceOut:
     return DeviceOut(device_id=r["device_id"], county_code=r["county"], kind=r["kind"],
                      window_code=r["window_code"], name=r["name"], chain_head=r["chain_head"],

@@ -233,6 +233,21 @@ def test_state_validation_rejects_impossible_transition_with_reason(api, county)
     assert results(push(api, h, [later]))[0]["status"] == "accepted"
 
 
+def test_values_that_would_make_deadlines_run_away_are_rejected(api, county):
+    chain, h = county.enrol()
+    case_id, evs = chain.register()
+    results(push(api, h, evs))
+    huge = chain.make(case_id, p.EXTENSION_DECIDED, {"approved": True, "days": 10**9})
+    res = results(push(api, h, [huge]))[0]
+    assert res["status"] == "rejected" and res["code"] == "malformed"
+    _, reg = Chain().register()
+    reg_payload = dict(reg[0]["payload"], received_at="9999-12-31T10:00:00+08:00")
+    far_case = chain.make(str(uuid.uuid4()), p.CASE_REGISTERED, reg_payload)
+    assert results(push(api, h, [far_case]))[0]["code"] == "malformed"
+    ok = chain.make(case_id, p.EXTENSION_DECIDED, {"approved": True, "days": 2})
+    assert results(push(api, h, [ok]))[0]["status"] == "accepted"
+
+
 def test_batch_limits_and_malformed_bodies_are_4xx_json(api, county):
     chain, h = county.enrol()
     case_id, evs = chain.register()
@@ -352,6 +367,17 @@ def test_forged_expired_and_revoked_tokens_are_refused(api, county, pg_database_
     _, h3 = county.enrol("W02")
     assert api.get(f"{API}/events", headers=h3).status_code == 200
     assert api.post(f"{API}/admin/devices/{uuid.uuid4()}/revoke", headers=bearer(server_admin_token)).status_code == 404
+    # a department user can be revoked too
+    r = api.post(f"{API}/admin/counties/{county.code}/departments/D01/users", json={"username": "gone"},
+                 headers=bearer(server_admin_token))
+    dh = bearer(r.json()["token"])
+    assert api.get(f"{API}/dept/cases", headers=dh).status_code == 200
+    r = api.post(f"{API}/admin/counties/{county.code}/users/gone/revoke", headers=bearer(server_admin_token))
+    assert r.status_code == 200 and r.json()["revoked_tokens"] == 1
+    r = api.get(f"{API}/dept/cases", headers=dh)
+    assert r.status_code == 401 and r.json()["code"] == "revoked"
+    assert api.post(f"{API}/admin/counties/{county.code}/users/nobody/revoke",
+                    headers=bearer(server_admin_token)).status_code == 404
 
 
 # -- blobs ----------------------------------------------------------------------------------
