@@ -640,3 +640,66 @@ def test_live_server_restart_keeps_data(live_server_factory):
     with srv.client(enrol["token"]) as c:
         assert [r["status"] for r in c.post("/events", json={"events": evs}).json()["results"]] == ["duplicate"] * 2
         assert len(c.get("/events").json()["events"]) == 2
+
+
+# -- house rules and start-up ---------------------------------------------------------------
+def test_server_never_imports_ui_or_sync():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "server"
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            for name in names:
+                assert name.split(".")[0] not in ("ui", "sync"), f"{path.name} imports {name}"
+
+
+def test_newer_database_schema_is_refused(pg_admin_url):
+    from server.db import migrate
+    from server.testing import temp_database
+
+    with temp_database(pg_admin_url) as url:
+        migrate(url)
+        with psycopg.connect(url) as conn:
+            conn.execute("INSERT INTO schema_migrations(version, name) VALUES (999, '999_future.sql')")
+        with pytest.raises(RuntimeError, match="newer"):
+            migrate(url)
+
+
+def test_starts_from_environment_variables(pg_admin_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from server.testing import REPO, free_port, temp_database
+
+    with temp_database(pg_admin_url) as url:
+        port = free_port()
+        env = dict(os.environ, INTAKE_DATABASE_URL=url, INTAKE_ADMIN_TOKEN="env-admin",
+                   INTAKE_LISTEN=f"127.0.0.1:{port}", PYTHONPATH=str(REPO))
+        log = open(tmp_path / "server.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "server"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}{API}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+            r = httpx.post(f"http://127.0.0.1:{port}{API}/admin/counties", json={"code": "ENV", "name": "环境县"},
+                           headers=bearer("env-admin"))
+            assert r.status_code == 201, r.text
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            log.close()
+        no_db = subprocess.run([sys.executable, "-m", "server"], cwd=REPO, capture_output=True, text=True,
+                               env={k: v for k, v in env.items() if k != "INTAKE_DATABASE_URL"})
+        assert no_db.returncode == 2 and "INTAKE_DATABASE_URL" in no_db.stderr
