@@ -208,3 +208,34 @@ class LiveServer:
         for d in depts:
             out.dept_tokens[d] = self.create_dept_user(code, d)
         return out
+
+
+def synthetic_events(device_id: str, n: int, *, head: str = p.GENESIS_HASH, window: str = "W01",
+                     lead_dept: str = "D01", per_case: int = 5, day: str = "2026-01-05") -> tuple[list[dict], str]:
+    """``n`` valid events of one device's chain (a case_registered then notes, ``per_case``
+    events per case), starting from ``head``. Returns (events, new head). For benches that
+    need many events without a client store."""
+    events: list[dict] = []
+    case_id = ""
+    at = f"{day}T10:00:00+08:00"
+    for i in range(n):
+        if i % per_case == 0:
+            case_id = str(uuid.uuid4())
+            ev = {"event_id": str(uuid.uuid4()), "case_id": case_id, "device_id": device_id,
+                  "type": p.CASE_REGISTERED, "created_at": at, "prev_hash": head, "payload": {
+                      "receipt_no": f"{window}-{day.replace('-', '')}-{i // per_case + 1:04d}",
+                      "window_code": window,
+                      "enterprise": {"uscc": "91653224MA7E4M1T8B", "name": "鑫禾餐饮管理有限公司"},
+                      "contact": "刘桂芳", "phone": "18279439800", "channel": "窗口",
+                      "title": "食品经营许可证到期延续", "content": "门店负责人因病住院，想咨询能否委托员工代办延续。",
+                      "category": "", "lead_dept": lead_dept, "co_depts": [], "route_source": "auto",
+                      "grade": "general", "received_at": at, "due_at": at, "warn_at": at,
+                      "deadline_provisional": False, "first_owner": "张三", "actor": "张三"}}
+        else:
+            ev = {"event_id": str(uuid.uuid4()), "case_id": case_id, "device_id": device_id,
+                  "type": p.NOTE_ADDED, "created_at": at, "prev_hash": head,
+                  "payload": {"text": f"第{i}条备注：已电话联系企业。", "actor": "张三"}}
+        ev["hash"] = p.event_hash(ev)
+        head = ev["hash"]
+        events.append(ev)
+    return events, head
