@@ -33,4 +33,16 @@ def store(data_dir):
     s.close()
 
 
+# -- Qt (ui tests) -----------------------------------------------------------------------
+@pytest.fixture
+def quiet_dialogs():
+    """Message boxes would block an offscreen test: record them instead."""
+    from ui import errors
+
+    errors.SUPPRESS_DIALOGS = True
+    errors.last_messages.clear()
+    yield errors.last_messages
+    errors.SUPPRESS_DIALOGS = False
+
+
 pytest_plugins = ["conftest_server"]  # server fixtures: pg_database_url, live_server, ...

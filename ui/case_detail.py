@@ -105,7 +105,7 @@ class CaseDetailDialog(QDialog):
     def reload(self) -> None:
         store, case_id = self.store, self.case_id
         Op(lambda: (store.get_case(case_id), store.events_of(case_id), store.attachments_of(case_id),
-                    store.replies_of(case_id))).success(self._show).run_in_background()
+                    store.replies_of(case_id))).success(self._show).run_in_background(owner=self)
 
     def _store_changed(self, what: str, detail) -> None:
         if what == "case" and isinstance(detail, dict) and detail.get("id") == self.case_id:
@@ -243,7 +243,7 @@ class CaseDetailDialog(QDialog):
     # -- actions ----------------------------------------------------------------------
     def _run(self, fn, done_message: str) -> None:
         Op(fn, parent_widget=self).success(lambda _r: self.status_label.setText(done_message)) \
-            .failure(lambda exc: show_exception(exc, self)).run_in_background()
+            .failure(lambda exc: show_exception(exc, self)).run_in_background(owner=self)
 
     def reprint(self) -> None:
         if not self.case:
@@ -262,7 +262,7 @@ class CaseDetailDialog(QDialog):
             self.status_label.setText(tr("Reprinted: {path}").format(path=Path(path).name))
 
         Op(work, parent_widget=self).success(printed).failure(lambda exc: show_exception(exc, self)) \
-            .run_in_background()
+            .run_in_background(owner=self)
 
     def correct(self) -> None:
         if not self.case:

@@ -15,7 +15,7 @@ from models.calendar import iso, now
 from models.search import CaseFilter, CaseReader, colour_of
 
 from .context import deadline_text, fmt_time, grade_text, status_text
-from .i18n import tr
+from .i18n import N_, tr
 from .operations import Op
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, Signal
 
@@ -35,16 +35,16 @@ COLOUR_BRUSHES = {
 class CaseTableModel(QAbstractTableModel):
     # (key, header source string, sort column in models.search.SORT_COLUMNS or None)
     COLUMNS = (
-        ("receipt_no", "Receipt no.", "receipt_no"),
-        ("received_at", "Received", "received_at"),
-        ("enterprise_name", "Enterprise", None),
-        ("title", "Title", None),
-        ("lead_dept", "Lead department", None),
-        ("grade", "Grade", None),
-        ("due_at", "Deadline", "due_at"),
-        ("status", "Status", None),
-        ("first_owner", "First contact", None),
-        ("channel", "Channel", None),
+        ("receipt_no", N_("Receipt no."), "receipt_no"),
+        ("received_at", N_("Received"), "received_at"),
+        ("enterprise_name", N_("Enterprise"), None),
+        ("title", N_("Title"), None),
+        ("lead_dept", N_("Lead department"), None),
+        ("grade", N_("Grade"), None),
+        ("due_at", N_("Deadline"), "due_at"),
+        ("status", N_("Status"), None),
+        ("first_owner", N_("First contact"), None),
+        ("channel", N_("Channel"), None),
     )
 
     count_changed = Signal(int)       # total rows matching the filter, when known
@@ -62,8 +62,9 @@ class CaseTableModel(QAbstractTableModel):
         self._sort = "rowid"
         self._descending = True
         self._generation = 0
-        self._loading = False
+        self._loading: int | None = None   # generation of the page request in flight
         self._exhausted = False
+        self._resetting = False
         self._total: int | None = None
         self._now_iso = iso(now())
         self._headers = [tr(h) for _, h, _ in self.COLUMNS]
@@ -97,38 +98,40 @@ class CaseTableModel(QAbstractTableModel):
         return -1
 
     def is_loading(self) -> bool:
-        return self._loading
+        # a request belongs to a generation: one for an older filter does not count
+        return self._loading == self._generation
 
     def reload(self) -> None:
         """Start over with the current filter and sort (a new generation)."""
         self._generation += 1
         self._page_reader.interrupt()
         self._count_reader.interrupt()
+        self._resetting = True  # views ask for more while the reset is announced
         self.beginResetModel()
         self._rows = []
-        self._loading = False
         self._exhausted = False
         self._total = None
         self._now_iso = iso(now())
         self._dept_names = {code: d.short or d.name for code, d in self.store.county.departments.items()}
         self.endResetModel()
+        self._resetting = False
         self._start_count()
         self._request_page()
 
     # -- lazy loading -----------------------------------------------------------------
     def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and not self._exhausted and not self._loading
+        return not parent.isValid() and not self._exhausted and not self.is_loading()
 
     def fetchMore(self, parent=QModelIndex()) -> None:
         if not parent.isValid():
             self._request_page()
 
     def _request_page(self) -> None:
-        if self._loading or self._exhausted:
+        if self.is_loading() or self._exhausted or self._resetting:
             return
-        self._loading = True
-        self.busy_changed.emit(True)
         generation = self._generation
+        self._loading = generation
+        self.busy_changed.emit(True)
         after = None
         if self._rows:
             last = self._rows[-1]
@@ -138,18 +141,20 @@ class CaseTableModel(QAbstractTableModel):
         Op(lambda: reader.page(flt, now_iso, sort=sort, descending=desc, after=after, limit=PAGE)) \
             .success(lambda rows: self._page_arrived(generation, rows)) \
             .failure(lambda exc: self._page_failed(generation, exc)) \
-            .run_in_background()
+            .run_in_background(owner=self)
 
     def _page_arrived(self, generation: int, rows: list[dict]) -> None:
         if generation != self._generation:
             return
-        self._loading = False
-        self._exhausted = len(rows) < PAGE
         if rows:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
             self.endInsertRows()
+        # only now: views ask for more from inside the insert signals, and the next
+        # page must start after these rows
+        self._loading = None
+        self._exhausted = len(rows) < PAGE
         if self._exhausted and self._total is None:
             self._total = len(self._rows)
             self.count_changed.emit(self._total)
@@ -159,7 +164,7 @@ class CaseTableModel(QAbstractTableModel):
     def _page_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
             return  # an interrupted query of an older filter
-        self._loading = False
+        self._loading = None
         self._exhausted = True
         self.busy_changed.emit(False)
         from .errors import show_exception
@@ -171,7 +176,7 @@ class CaseTableModel(QAbstractTableModel):
         Op(lambda: reader.count(flt, now_iso)) \
             .success(lambda n: self._count_arrived(generation, n)) \
             .failure(lambda exc: log.debug("count dropped: %s", exc)) \
-            .run_in_background()
+            .run_in_background(owner=self)
 
     def _count_arrived(self, generation: int, total: int) -> None:
         if generation == self._generation:

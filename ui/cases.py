@@ -12,7 +12,7 @@ from models.search import CaseFilter
 
 from .case_model import CASE_ID_ROLE, CaseTableModel
 from .context import AppContext, channel_text, colour_text, status_text
-from .i18n import tr
+from .i18n import N_, tr
 from .qt import (QAbstractItemView, QCheckBox, QComboBox, QDate, QDateEdit, QEvent, QHBoxLayout, QHeaderView,
                  QKeySequence, QLabel, QLineEdit, QPushButton, QShortcut, Qt, QTableView, QTimer, QVBoxLayout,
                  QWidget, Signal)
@@ -20,7 +20,7 @@ from .qt import (QAbstractItemView, QCheckBox, QComboBox, QDate, QDateEdit, QEve
 SEARCH_DEBOUNCE_MS = 250
 REFRESH_DEBOUNCE_MS = 800
 STATUS_GROUPS = (
-    ("open", "Open", tuple(sorted(p.OPEN_STATUSES))),
+    ("open", N_("Open"), tuple(sorted(p.OPEN_STATUSES))),
     (p.RECEIVED, None, (p.RECEIVED,)), (p.ASSIGNED_S, None, (p.ASSIGNED_S,)),
     (p.IN_PROGRESS, None, (p.IN_PROGRESS,)), (p.REOPENED_S, None, (p.REOPENED_S,)),
     (p.REPLIED_S, None, (p.REPLIED_S,)), (p.CLOSED, None, (p.CLOSED,)),

@@ -66,7 +66,7 @@ class EnterprisesView(QWidget):
         generation = self._generation
         store = self.ctx.store
         Op(lambda: store.find_enterprises(text, limit=200)).success(
-            lambda rows: self._show_results(generation, rows)).run_in_background()
+            lambda rows: self._show_results(generation, rows)).run_in_background(owner=self)
 
     def _search_and_focus(self) -> None:
         self.search()
@@ -91,7 +91,7 @@ class EnterprisesView(QWidget):
         code = item.data(Qt.UserRole)
         self._shown_code = code
         store = self.ctx.store
-        Op(lambda: store.enterprise(code)).success(lambda prof: self._show_profile(code, prof)).run_in_background()
+        Op(lambda: store.enterprise(code)).success(lambda prof: self._show_profile(code, prof)).run_in_background(owner=self)
 
     def show_enterprise(self, code: str) -> None:
         self.search_edit.setText(code)

@@ -29,6 +29,40 @@ def tr(text: str, disambiguation: str | None = None) -> str:
     return QCoreApplication.translate(CONTEXT, text, disambiguation)
 
 
+def N_(text: str) -> str:
+    """Marks a literal for the catalogue where it is translated later with ``tr(value)``."""
+    return text
+
+
+def source_strings(folder: Path | None = None) -> list[str]:
+    """Every literal given to ``tr(...)`` or ``N_(...)`` in ui/*.py, in order of appearance."""
+    import ast
+
+    found: dict[str, None] = {}
+    for path in sorted((folder or I18N_DIR.parent).glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "N_")
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found[node.args[0].value] = None
+    return list(found)
+
+
+def catalogue_messages(language: str) -> dict[str, str]:
+    """source -> finished translation from ui/i18n/<language>.ts (unfinished ones left out)."""
+    import xml.etree.ElementTree as ET
+
+    path = I18N_DIR / f"{language}.ts"
+    if not path.exists():
+        return {}
+    out = {}
+    for message in ET.parse(path).iter("message"):
+        translation = message.find("translation")
+        if translation is not None and translation.get("type") != "unfinished" and (translation.text or "").strip():
+            out[message.findtext("source")] = translation.text
+    return out
+
+
 def lrelease_path() -> str | None:
     here = Path(sys.executable).parent
     for name in ("pyside6-lrelease", "lrelease"):

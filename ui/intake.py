@@ -344,7 +344,7 @@ class IntakeView(QWidget):
     def _look_up_enterprise(self, code: str) -> None:
         store = self.store
         Op(lambda: store.enterprise(code)).success(lambda profile: self._show_enterprise(code, profile)) \
-            .run_in_background()
+            .run_in_background(owner=self)
 
     def _show_enterprise(self, code: str, profile: dict | None) -> None:
         if code != self._enterprise_code:
@@ -390,7 +390,7 @@ class IntakeView(QWidget):
             co = store.router.suggest_co_depts(ranked, ranked[0].dept) if ranked else []
             return [s.as_dict() for s in ranked], co
 
-        Op(rank).success(lambda result: self._show_suggestions(generation, result)).run_in_background()
+        Op(rank).success(lambda result: self._show_suggestions(generation, result)).run_in_background(owner=self)
 
     def _show_suggestions(self, generation: int, result) -> None:
         if generation != self._route_generation:
@@ -551,7 +551,7 @@ class IntakeView(QWidget):
             self.backentry_check.setChecked(bool(received))
             if received:
                 when = dt.datetime.fromisoformat(received).astimezone(BEIJING)
-                self.received_edit.setDateTime(QDateTime(when.year, when.month, when.day, when.hour, when.minute))
+                self.received_edit.setDateTime(QDateTime(when.year, when.month, when.day, when.hour, when.minute, 0))
             self.attach_list.clear()
             self._attachments = []
             self.add_attachments(fields.get("attachments") or [])
@@ -601,7 +601,7 @@ class IntakeView(QWidget):
 
         self._set_saving(True)
         Op(work, parent_widget=self).success(lambda result: self._saved(result, print_receipt)) \
-            .failure(self._save_failed).run_in_background()
+            .failure(self._save_failed).run_in_background(owner=self)
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving

@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
             self._reader = CaseReader(self.ctx.store.backend.path)
         reader, stamp = self._reader, iso(now())
         Op(lambda: reader.colour_counts(stamp)).success(self._show_colour_counts) \
-            .failure(lambda exc: self.colour_label.setText("")).run_in_background()
+            .failure(lambda exc: self.colour_label.setText("")).run_in_background(owner=self)
 
     def _show_colour_counts(self, counts: dict) -> None:
         self.colour_label.setText(

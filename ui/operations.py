@@ -54,15 +54,24 @@ class _Task(QRunnable):
             result = self._fn()
         except BaseException as exc:  # delivered, sorted by ui.errors on the main thread
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self._relay.finished_error.emit([exc])
+            self._emit(self._relay.finished_error, exc)
         else:
-            # boxed: a bare None through a queued object signal upsets some PySide6 versions
-            self._relay.finished_ok.emit([result])
+            self._emit(self._relay.finished_ok, result)
+
+    @staticmethod
+    def _emit(signal, value) -> None:
+        try:
+            signal.emit([value])  # boxed, so that None is never the bare payload
+        except RuntimeError:
+            pass  # the owner was deleted meanwhile: nobody wants the answer
 
 
 class Op:
-    def __init__(self, fn: Callable[[], Any], *, parent_widget=None):
+    def __init__(self, fn: Callable[[], Any], *, parent_widget=None, owner=None):
+        """``owner``: a QObject whose deletion cancels delivery (a closed dialog or view
+        must not be called back); ``parent_widget`` parents error boxes."""
         self._fn = fn
+        self._owner = owner if owner is not None else parent_widget
         self._on_success: Callable[[Any], None] | None = None
         self._on_failure: Callable[[BaseException], None] | None = None
         self._parent_widget = parent_widget
@@ -76,18 +85,32 @@ class Op:
         self._on_failure = callback
         return self
 
-    def run_in_background(self, pool: QThreadPool | None = None) -> "Op":
+    def run_in_background(self, pool: QThreadPool | None = None, *, owner=None) -> "Op":
+        if owner is not None:
+            self._owner = owner
         relay = _Relay(self)  # created here, on the main thread, so its slots run here
+        if self._owner is not None:
+            relay.setParent(self._owner)  # deleted with its owner: Qt then drops the delivery
+            relay.destroyed.connect(self._forget)
         self._relay = relay
         _running.add(self)
         (pool or QThreadPool.globalInstance()).start(_Task(self._fn, relay))
         return self
+
+    def _forget(self, *_args) -> None:
+        _running.discard(self)
 
     def _deliver_ok(self, result: Any) -> None:
         _running.discard(self)
         if self._on_success is not None:
             try:
                 self._on_success(result)
+            except RuntimeError as exc:
+                if "already deleted" in str(exc):
+                    log.debug("result for a closed view dropped: %s", exc)
+                    return
+                from .errors import show_exception
+                show_exception(exc, self._parent_widget)
             except Exception as exc:  # a bug in a callback must not vanish silently
                 from .errors import show_exception
                 show_exception(exc, self._parent_widget)

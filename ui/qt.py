@@ -7,13 +7,15 @@ add names here; never remove one that someone imports.
 from __future__ import annotations
 
 from PySide6.QtCore import (QAbstractTableModel, QByteArray, QCoreApplication, QDate, QDateTime, QEvent,
-                            QItemSelectionModel, QLibraryInfo, QLocale, QMimeData, QModelIndex, QObject,
-                            QPersistentModelIndex, QPoint, QRect, QRunnable, QSize, QSortFilterProxyModel,
+                            QItemSelectionModel, QLibraryInfo, QLocale, QMarginsF, QMimeData, QModelIndex, QObject,
+                            QPersistentModelIndex, QPoint, QRect, QRectF, QRunnable, QSize, QSizeF,
+                            QSortFilterProxyModel,
                             Qt, QThread, QThreadPool, QTime, QTimer, QTranslator, QUrl, Signal, Slot)
-from PySide6.QtPrintSupport import QPrinterInfo
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog
 from PySide6.QtGui import (QAction, QBrush, QCloseEvent, QColor, QDesktopServices, QDragEnterEvent,
                            QDropEvent, QFont, QFontDatabase, QGuiApplication, QIcon, QImage, QImageReader,
-                           QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap, QShortcut,
+                           QKeyEvent, QKeySequence, QPageLayout, QPageSize, QPainter, QPalette, QPixmap,
+                           QShortcut,
                            QStandardItem, QStandardItemModel, QTextCursor, QValidator)
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
                                QCompleter, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox,

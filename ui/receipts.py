@@ -4,6 +4,7 @@ by the printing engineer) — we call it when it is there and otherwise keep the
 say where it is."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -20,47 +21,20 @@ def write_receipt(store, case: dict, *, clerk_name: str | None = None, reprint: 
     """Render the receipt PDF of ``case``; runs in a worker (reportlab takes ~100 ms)."""
     from printing import receipts
 
-    paper = store.backend.get_setting("receipt_paper", "a4")
-    suffix = f"-补打{reprint}" if reprint else ""
-    target = receipt_dir(store) / f"{case['receipt_no']}{suffix}.pdf"
-    writer = getattr(receipts, "write_receipt_for_store", None)
-    if writer is not None and not reprint and clerk_name is None:
-        try:
-            return Path(writer(store, case, receipt_dir(store)))
-        except TypeError:  # a different signature than expected: fall back to ours
-            log.debug("write_receipt_for_store signature differs; rendering directly")
-    county = store.county.to_json()
     case = dict(case)
     if case.get("deadline_provisional") and not case.get("provisional_reason"):
-        deadline = store.deadline(_parse(case["period_start"] or case["received_at"]), case["grade"],
-                                  case.get("extension_days") or 0)
-        case["provisional_reason"] = deadline.provisional_reason
-    receipts.render_receipt(case, county, paper=paper, clerk_name=clerk_name, reprint=reprint,
-                            out_path=str(target))
-    return target
+        start = dt.datetime.fromisoformat(case.get("period_start") or case["received_at"])
+        case["provisional_reason"] = store.deadline(start, case["grade"],
+                                                    case.get("extension_days") or 0).provisional_reason
+    return Path(receipts.write_receipt_for_store(store, case, receipt_dir(store), clerk_name=clerk_name,
+                                                 reprint=reprint))
 
 
-def _parse(value: str):
-    import datetime as dt
+def send_to_printer(path: Path, store, parent=None) -> None:
+    """Print the PDF on this window's printer (ui/printing_qt.py, the printing
+    engineer's glue).  A missing printer raises its ``PrinterError`` (a user error);
+    the PDF stays in the receipts folder either way."""
+    from . import printing_qt
 
-    return dt.datetime.fromisoformat(value)
-
-
-def send_to_printer(path: Path, store, parent=None) -> str | None:
-    """Hand the PDF to the Qt print glue if it exists; returns a message when it does not
-    print (the PDF itself is kept either way)."""
-    try:
-        from . import printing_qt  # owned by the printing engineer
-    except ImportError:
-        return None
-    printer = store.backend.get_setting("printer_name", None)
-    for name in ("print_pdf", "print_receipt_pdf", "print_file"):
-        fn = getattr(printing_qt, name, None)
-        if fn is None:
-            continue
-        try:
-            fn(str(path), printer_name=printer, parent=parent)
-        except TypeError:
-            fn(str(path))
-        return None
-    return None
+    printing_qt.print_pdf(str(path), store.backend.get_setting("printer_name", None), parent,
+                          copies=int(store.backend.get_setting("receipt_copies", 1) or 1))

@@ -9,13 +9,13 @@ from models.users import ROLE_LABELS, Users
 
 from .context import AppContext, grade_text
 from .errors import show_exception, show_info
-from .i18n import LANGUAGES, tr
+from .i18n import LANGUAGES, N_, tr
 from .operations import Op
 from .qt import (QAbstractItemView, QComboBox, QDesktopServices, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                  QInputDialog, QLabel, QLineEdit, QPrinterInfo, QPushButton, QScrollArea, QSpinBox, Qt,
                  QTableWidget, QTableWidgetItem, QUrl, QVBoxLayout, QWidget)
 
-PAPERS = (("a4", "A4 (two copies, cut line)"), ("a5", "A5 (one copy per page)"), ("thermal80", "80 mm roll"))
+PAPERS = (("a4", N_("A4 (two copies, cut line)")), ("a5", N_("A5 (one copy per page)")), ("thermal80", N_("80 mm roll")))
 
 
 class SettingsView(QWidget):
@@ -117,7 +117,7 @@ class SettingsView(QWidget):
             return store.apply_county_config(CountyConfig.from_json(json.loads(Path(path).read_text("utf-8"))))
         Op(work, parent_widget=self).success(
             lambda n: show_info(tr("County configuration"), tr("Loaded; {n} deadlines recomputed.").format(n=n), self)
-        ).run_in_background()
+        ).run_in_background(owner=self)
 
     def _load_calendar(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("Holiday schedule"), "", "JSON (*.json)")
@@ -127,7 +127,7 @@ class SettingsView(QWidget):
         Op(lambda: store.load_holiday_schedule(json.loads(Path(path).read_text("utf-8")),
                                                source=f"file:{Path(path).name}"), parent_widget=self).success(
             lambda n: show_info(tr("Holiday schedule"), tr("Loaded; {n} deadlines recomputed.").format(n=n), self)
-        ).run_in_background()
+        ).run_in_background(owner=self)
 
     def _store_changed(self, what: str, _detail) -> None:
         if what in ("config", "calendar"):
@@ -187,7 +187,7 @@ class SettingsView(QWidget):
             lambda: self.ctx.set_setting("receipt_paper", self.paper_combo.currentData()))
         self.copies_spin.valueChanged.connect(lambda n: self.ctx.set_setting("receipt_copies", n))
         Op(_font_status).success(self._show_font).failure(lambda exc: self.font_label.setText(str(exc))) \
-            .run_in_background()
+            .run_in_background(owner=self)
         return box
 
     def _show_font(self, status: dict) -> None:

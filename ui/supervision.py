@@ -64,7 +64,7 @@ class SupervisionPlaceholder(QWidget):
             self._reader = CaseReader(self.ctx.store.backend.path)
         reader, stamp = self._reader, iso(now())
         self.summary.setText(tr("Counting…"))
-        Op(lambda: reader.department_figures(stamp)).success(self._show).run_in_background()
+        Op(lambda: reader.department_figures(stamp)).success(self._show).run_in_background(owner=self)
 
     def _show(self, rows: list[dict]) -> None:
         county = self.ctx.store.county
