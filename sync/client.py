@@ -592,13 +592,14 @@ def sync_once(store, *, client: SyncClient | None = None, token: str | None = No
                 result.error_code = result.error_code or "bug"
                 break
         if result.ok:
-            store.backend.set_setting(S_LAST_SUCCESS, iso(now()))
+            _note_success(store, result)
     finally:
         if own and client is not None:
             client.close()
         try:
-            store.refresh_awaiting_media()
             result.media_pending = store.pending_blob_count()
+            if result.media_pending or result.media_uploaded or result.pulled:
+                store.refresh_awaiting_media()   # a rebuilt case lost its flag; uploads clear it
             result.events_pending = store.pending_count()
         except Exception:  # the figures are a courtesy; never hide the round's outcome
             log.exception("could not count pending items")
@@ -607,6 +608,19 @@ def sync_once(store, *, client: SyncClient | None = None, token: str | None = No
              result.ok, result.pushed, result.duplicates, len(result.rejected), result.pulled,
              result.media_uploaded, result.media_pending, result.events_pending)
     return result
+
+
+_last_written: dict[str, float] = {}
+
+
+def _note_success(store, result: SyncResult) -> None:
+    """Remember the last successful round; an idle round writes it at most once a minute
+    (each write is a synchronous commit)."""
+    key = str(store.data_dir)
+    busy = result.pushed or result.pulled or result.duplicates or result.rejected or result.config_updated
+    if busy or time.monotonic() - _last_written.get(key, -1e9) >= 60:
+        store.backend.set_setting(S_LAST_SUCCESS, iso(now()))
+        _last_written[key] = time.monotonic()
 
 
 def _apply_config_step(store, client: SyncClient, result: SyncResult) -> None:
