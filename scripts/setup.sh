@@ -18,3 +18,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+# compile the window's translations (ui/i18n/*.ts -> .qm, pyside6-lrelease from PySide6-Essentials)
+.venv/bin/python -m ui.i18n >/dev/null

@@ -115,3 +115,8 @@ def install_language(app, language: str) -> str:
         return language
     log.warning("no catalogue for %s; showing English", language)
     return "en"
+
+
+if __name__ == "__main__":  # scripts/setup.sh: compile the catalogues at install time
+    for compiled in compile_catalogues():
+        print(compiled)
