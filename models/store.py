@@ -31,7 +31,9 @@ from .projection import apply as apply_event
 from .routing import Router, Suggestion
 from .search import CaseFilter, colour_of, fts_text
 
-STANDALONE_WINDOW = "SA01"
+# Before enrolment a window numbers its receipts under "SA" + four hex digits of its own
+# device id, so two standalone installations of one county never print the same number.
+STANDALONE_PREFIX = "SA"
 CASE_COLUMNS = (
     "id", "receipt_no", "window_code", "uscc", "enterprise_name", "contact", "phone", "channel",
     "title", "content", "category", "lead_dept", "co_depts", "route_source", "grade",
@@ -79,8 +81,9 @@ class Store:
         b = self.backend
         with b.transaction():
             if b.get_setting("device_id") is None:
-                b.set_setting("device_id", str(uuid.uuid4()))
-                b.set_setting("window_code", STANDALONE_WINDOW)
+                device_id = str(uuid.uuid4())
+                b.set_setting("device_id", device_id)
+                b.set_setting("window_code", STANDALONE_PREFIX + device_id[:4].upper())
                 b.set_setting("mode", "standalone")
                 b.set_setting("chain_head", p.GENESIS_HASH)
             if b.get_setting("county") is None:

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -81,12 +82,23 @@ def test_receipt_numbers_per_window_per_day(store, shared_petitions):
     clock = dt.datetime(2026, 12, 4, 16, 0, tzinfo=BEIJING)
     nos = [store.register(petition(r, received_at=f"2026-12-04T0{9 + i % 1}:{10 + i}:00"), clerk="c",
                           clock=clock)["receipt_no"] for i, r in enumerate(shared_petitions[:3])]
-    assert nos == ["SA01-20261204-0001", "SA01-20261204-0002", "SA01-20261204-0003"]
+    w = store.window_code
+    assert re.fullmatch(r"SA[0-9A-F]{4}", w)
+    assert nos == [f"{w}-20261204-0001", f"{w}-20261204-0002", f"{w}-20261204-0003"]
     # a paper receipt from yesterday's outage takes yesterday's date and sequence
     back = store.register(petition(shared_petitions[3], received_at="2026-12-03T10:05:00+08:00"),
                           clerk="c", clock=clock)
-    assert back["receipt_no"] == "SA01-20261203-0001"
+    assert back["receipt_no"] == f"{w}-20261203-0001"
     assert back["due_at"] == "2026-12-08T18:00:00+08:00"  # general: Dec 4, 7, 8 (the morning's deadline)
+
+
+def test_two_standalone_installations_never_share_receipt_numbers(tmp_path, shared_petitions):
+    a, b = Store.open(tmp_path / "a"), Store.open(tmp_path / "b")
+    assert a.window_code != b.window_code
+    assert a.register(shared_petitions[0], clerk="c")["receipt_no"] != b.register(
+        shared_petitions[0], clerk="c")["receipt_no"]
+    a.close()
+    b.close()
 
 
 def test_text_survives_byte_for_byte(store, shared_petitions):
