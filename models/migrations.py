@@ -75,7 +75,7 @@ _M1_INITIAL = """
         -- projection of the events; rowid gives the list its paging key
         CREATE TABLE cases (
             id TEXT PRIMARY KEY,
-            receipt_no TEXT NOT NULL UNIQUE,
+            receipt_no TEXT NOT NULL,
             window_code TEXT NOT NULL,
             uscc TEXT NOT NULL REFERENCES enterprises(uscc),
             enterprise_name TEXT NOT NULL,
@@ -101,6 +101,9 @@ _M1_INITIAL = """
             version INTEGER NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL, updated_at TEXT NOT NULL
         );
+        -- receipt numbers are unique per window by allocation (receipt_seq); not a UNIQUE
+        -- constraint, so a pulled case of another window can never stop a sync
+        CREATE INDEX cases_receipt ON cases(receipt_no);
         CREATE INDEX cases_received ON cases(received_at);
         CREATE INDEX cases_status ON cases(status, due_at);
         CREATE INDEX cases_dept ON cases(lead_dept, received_at);
