@@ -44,7 +44,7 @@ CID_FONT = "STSong-Light"
 MAIN_NAME = "QYSQ-CJK"
 
 # A font is only accepted as the main font when it has all of these.
-_PROBE = "企业诉求受理回执编号统一社会信用代码牵头单位协办首接负责人监督电话暂定补打０１２：（）"
+_PROBE = "企业诉求受理回执编号统一社会信用代码牵头单位协办首接负责人监督电话暂定补打：（）"
 
 
 class MissingGlyphWarning(UserWarning):

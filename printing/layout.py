@@ -495,10 +495,7 @@ def render(docs: list[Doc], paper: str, *, fixed: bool, meta: dict | None = None
         width = pw - 2 * margin
         c = None
         for d in docs:
-            if fixed:
-                bands, _ = build_bands(d, st, width)
-            else:
-                bands, _ = build_bands(d, st, width)
+            bands, _ = build_bands(d, st, width)     # a roll is as long as it needs
             h = sum(b.height for b in bands) + _footer_h(d, st)
             ph = h + 2 * margin + 6 * mm   # tail room before the cutter
             if c is None:
@@ -561,7 +558,7 @@ def render(docs: list[Doc], paper: str, *, fixed: bool, meta: dict | None = None
             if len(pages) > 1:
                 cont = _continuation(d, st, width)
                 ch = sum(b.height for b in cont)
-                first = _paginate(bands, avail)[0]
+                first = pages[0]
                 rest = bands[len(first):]
                 pages = [first] + [cont + p for p in _paginate(rest, avail - ch)]
         n = len(pages)
