@@ -50,6 +50,14 @@ def build_demo_store(data_dir: Path):
         record["received_at"] = iso(when)
         record["clerk"] = rng.choice(["wangxm", "wangxm", "lihong"])
         cases.append(store.register(record))
+    # the morning-rush enterprise (scenario 1) has three earlier petitions
+    regular = dict(records[0])
+    regular.pop("id", None)
+    for days_ago, title, content in ((40, "员工社保转移接续咨询", "新招的三名员工社保关系从外省转入，想了解办理流程和所需材料。"),
+                                     (25, "门店招牌设置审批", "门店更换招牌，咨询户外招牌设置是否需要审批，找哪个部门。"),
+                                     (9, "增值税发票领用额度不足", "年底订单增加，增值税专用发票领用额度不够用，申请临时增加额度。")):
+        cases.append(store.register(dict(regular, title=title, content=content, lead_dept=None,
+                                         received_at=iso(current - dt.timedelta(days=days_ago)), clerk="lihong")))
     # department replies and ratings on older cases
     for case in cases:
         age = (current - dt.datetime.fromisoformat(case["received_at"])).days

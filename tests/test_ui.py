@@ -250,8 +250,12 @@ def test_case_detail_records_corrections_and_withdrawal(qtbot, window, store, sh
     store.correct_field(case_id, "phone", "13900000000", clerk="wangxm", reason="来电更正")
     store.withdraw(case_id, "企业自行解决", clerk="wangxm")
     qtbot.waitUntil(lambda: dialog.timeline.rowCount() == 4, timeout=10000)
+    from models import protocol as p
+    from ui.context import event_text
     whats = [dialog.timeline.item(r, 2).text() for r in range(4)]
-    assert whats[-1] and dialog.timeline.item(3, 1).text() in ("wangxm", "")
+    assert whats[2:] == [event_text(p.FIELD_CORRECTED), event_text(p.WITHDRAWN)]
+    assert dialog.timeline.item(3, 1).text() == "王小明"      # who: the clerk's name
+    assert "13900000000" in dialog.timeline.item(2, 3).text()
     assert not dialog.buttons["withdraw"].isEnabled()
     dialog.reprint()
     qtbot.waitUntil(lambda: getattr(dialog, "last_receipt", None) is not None or

@@ -48,7 +48,9 @@ def ensure_cjk_font(app) -> str | None:
         log.warning("no CJK font found: Chinese text will show as boxes")
         return None
     font = QFont(app.font())
-    font.setFamilies([chosen] + [f for f in ("HanaMinA", "HanaMinB") if f != chosen])
+    # one family: Qt falls back per missing glyph through fontconfig anyway (HanaMin for
+    # Extension B names), and a family list makes every text layout noticeably slower
+    font.setFamily(chosen)
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
     app.setFont(font)

@@ -118,13 +118,15 @@ class CaseDetailDialog(QDialog):
             return
         self.case = case
         county = self.store.county
+        from models.users import Users
+        self._names = {u.username: u.display_name for u in Users(self.store.backend).all()}
         colour = self.store.colour(case)
         colour_html = {"red": "#b3261e", "yellow": "#a06a00", "green": "#1a7f37"}.get(colour or "", "#555")
         self.setWindowTitle(tr("Case {no}").format(no=case["receipt_no"]))
         self.header.setText(
             f"<span style='font-size:15pt; font-weight:bold'>{_e(case['receipt_no'])}</span>　"
             f"<b>{_e(status_text(case['status']))}</b>　"
-            f"<span style='color:{colour_html}'>● {_e(colour_text(colour) or '—')}</span>　"
+            + (f"<span style='color:{colour_html}'>● {_e(colour_text(colour))}</span>　" if colour else "")
             + _e(tr("Deadline")) + f"：<b>{_e(deadline_text(case))}</b>"
             + (f"<br><span style='color:#b06000'>{_e(tr('Flagged: the server kept two versions of a field'))}</span>"
                if case.get("flagged") else ""))
@@ -138,7 +140,8 @@ class CaseDetailDialog(QDialog):
             (tr("Lead department"), county.dept_name(case["lead_dept"])),
             (tr("Co-departments"), "、".join(county.dept_name(c) for c in case["co_depts"]) or "—"),
             (tr("Grade"), grade_text(case["grade"])), (tr("Received"), fmt_time(case["received_at"])),
-            (tr("Deadline"), deadline_text(case)), (tr("First contact"), case["first_owner"]),
+            (tr("Deadline"), deadline_text(case)),
+            (tr("First contact"), self._names.get(case["first_owner"], case["first_owner"])),
             (tr("Window"), case["window_code"]), (tr("Rework count"), str(case["rework_count"])),
             (tr("Rating"), (case.get("rating") or "—") + (f"（{case['rating_comment']}）" if case.get("rating_comment") else "")),
             (tr("Reason"), case.get("reason") or "—"),
@@ -149,13 +152,16 @@ class CaseDetailDialog(QDialog):
             text.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.fields_form.addRow(label + "：", text)
 
+        # "not yet sent" only means something once the window syncs with a server
+        standalone = self.store.backend.get_setting("mode", "standalone") == "standalone"
         self.timeline.setRowCount(len(events))
         for row, ev in enumerate(events):
             payload = ev["payload"]
             who = payload.get("actor") or payload.get("first_owner") or ""
             values = [fmt_time(ev["created_at"], seconds=True), who, event_text(ev["type"]),
                       self._event_details(ev)]
-            if ev.get("push_state") == "pending":
+            values[1] = self._names.get(who, who)
+            if ev.get("push_state") == "pending" and not standalone:
                 values[2] += " · " + tr("not yet sent")
             for col, value in enumerate(values):
                 self.timeline.setItem(row, col, QTableWidgetItem(value))

@@ -12,6 +12,7 @@ import logging
 
 
 from models.calendar import iso, now
+from models.protocol import GRADES, STATUS_LABELS
 from models.search import CaseFilter, CaseReader, colour_of
 
 from .context import deadline_text, fmt_time, grade_text, status_text
@@ -24,6 +25,15 @@ log = logging.getLogger(__name__)
 PAGE = 200
 CASE_ID_ROLE = Qt.UserRole + 1
 COLOUR_ROLE = Qt.UserRole + 2
+CASE_ID_ROLE_INT = int(CASE_ID_ROLE)
+COLOUR_ROLE_INT = int(COLOUR_ROLE)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_HORIZONTAL = Qt.Orientation.Horizontal
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 COLOUR_BRUSHES = {
     "red": (QColor("#f8d0cc"), QColor("#8a1c12")),
@@ -58,6 +68,7 @@ class CaseTableModel(QAbstractTableModel):
         self._page_reader = factory()
         self._count_reader = factory()
         self._rows: list[dict] = []
+        self._view_rows: list[tuple] = []   # (texts, background, foreground, colour) per row
         self._filter = CaseFilter()
         self._sort = "rowid"
         self._descending = True
@@ -69,6 +80,8 @@ class CaseTableModel(QAbstractTableModel):
         self._now_iso = iso(now())
         self._headers = [tr(h) for _, h, _ in self.COLUMNS]
         self._dept_names = {code: d.short or d.name for code, d in store.county.departments.items()}
+        self._status_texts = {s: status_text(s) for s in STATUS_LABELS}
+        self._grade_texts = {g: grade_text(g) for g in GRADES}
 
     # -- public -----------------------------------------------------------------------
     @property
@@ -109,6 +122,7 @@ class CaseTableModel(QAbstractTableModel):
         self._resetting = True  # views ask for more while the reset is announced
         self.beginResetModel()
         self._rows = []
+        self._view_rows = []
         self._exhausted = False
         self._total = None
         self._now_iso = iso(now())
@@ -148,8 +162,10 @@ class CaseTableModel(QAbstractTableModel):
             return
         if rows:
             first = len(self._rows)
+            prepared = [self._prepare(case) for case in rows]
             self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
+            self._view_rows.extend(prepared)
             self.endInsertRows()
         # only now: views ask for more from inside the insert signals, and the next
         # page must start after these rows
@@ -191,36 +207,42 @@ class CaseTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self._headers[section]
-        if orientation == Qt.Horizontal and role == Qt.ToolTipRole and 0 <= section < len(self.COLUMNS):
-            return tr("Click to sort") if self.COLUMNS[section][2] else None
+        if orientation == _HORIZONTAL and 0 <= section < len(self.COLUMNS):
+            if role == _DISPLAY:
+                return self._headers[section]
+            if role == _TOOLTIP:
+                return tr("Click to sort") if self.COLUMNS[section][2] else None
         return None
 
     def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or index.parent().isValid():
+        # hot path: called for every role of every visible cell on each paint, so the
+        # row's texts and colours are prepared once when the page arrives, and roles are
+        # compared as plain ints (PySide6 enum look-ups cost microseconds each)
+        row = index.row()
+        if row < 0 or row >= len(self._view_rows):
             return None
-        row, col = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= col < len(self.COLUMNS)):
-            return None
-        case = self._rows[row]
-        key = self.COLUMNS[col][0]
-        if role == Qt.DisplayRole:
-            return self._display(case, key)
-        if role == CASE_ID_ROLE:
-            return case["id"]
-        if role == COLOUR_ROLE:
-            return colour_of(case, self._now_iso)
-        if role in (Qt.BackgroundRole, Qt.ForegroundRole):
-            colour = colour_of(case, self._now_iso)
-            if colour is None:
-                return None
-            bg, fg = COLOUR_BRUSHES[colour]
-            chosen = bg if role == Qt.BackgroundRole else fg
-            return QBrush(chosen) if chosen is not None else None
-        if role == Qt.ToolTipRole and key in ("title", "enterprise_name"):
-            return case.get(key)
+        if role == _DISPLAY:
+            return self._view_rows[row][0][index.column()]
+        if role == _BACKGROUND:
+            return self._view_rows[row][1]
+        if role == _FOREGROUND:
+            return self._view_rows[row][2]
+        if role == CASE_ID_ROLE_INT:
+            return self._rows[row]["id"]
+        if role == COLOUR_ROLE_INT:
+            return self._view_rows[row][3]
+        if role == _TOOLTIP and self.COLUMNS[index.column()][0] in ("title", "enterprise_name"):
+            return self._rows[row].get(self.COLUMNS[index.column()][0])
         return None
+
+    def _prepare(self, case: dict) -> tuple:
+        colour = colour_of(case, self._now_iso)
+        bg = fg = None
+        if colour is not None:
+            bg_colour, fg_colour = COLOUR_BRUSHES[colour]
+            bg = QBrush(bg_colour) if bg_colour is not None else None
+            fg = QBrush(fg_colour) if fg_colour is not None else None
+        return tuple(self._display(case, key) for key, _, _ in self.COLUMNS), bg, fg, colour
 
     def _display(self, case: dict, key: str) -> str:
         if key == "received_at":
@@ -228,18 +250,16 @@ class CaseTableModel(QAbstractTableModel):
         if key == "due_at":
             return deadline_text(case)
         if key == "status":
-            return status_text(case["status"])
+            return self._status_texts.get(case["status"], case["status"])
         if key == "grade":
-            return grade_text(case["grade"])
+            return self._grade_texts.get(case["grade"], case["grade"])
         if key == "lead_dept":
             return self._dept_names.get(case["lead_dept"], case["lead_dept"])
         value = case.get(key)
         return "" if value is None else str(value)
 
     def flags(self, index):
-        if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def sort(self, column: int, order=Qt.DescendingOrder) -> None:
         if not (0 <= column < len(self.COLUMNS)):

@@ -1,7 +1,7 @@
 """企业: find an enterprise by name or credit code; its profile, petitions and outcomes."""
 from __future__ import annotations
 
-from .context import AppContext, fmt_time, status_text
+from .context import AppContext, fmt_time, industry_text, status_text
 from .i18n import tr
 from .operations import Op
 from .qt import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSplitter, Qt,
@@ -59,6 +59,12 @@ class EnterprisesView(QWidget):
         self._generation = 0
         self._shown_code = None
 
+    def showEvent(self, event) -> None:
+        # first look: a list to browse (by name) rather than an empty page
+        if not self._generation:
+            self.search()
+        super().showEvent(event)
+
     def search(self) -> None:
         self._timer.stop()
         text = self.search_edit.text().strip()
@@ -107,7 +113,8 @@ class EnterprisesView(QWidget):
                            (tr("Legal representative"), "legal_rep"), (tr("Address"), "address"),
                            (tr("Contact"), "contact"), (tr("Phone"), "phone")):
             if prof.get(key):
-                lines.append(f"{label}：{html.escape(prof[key])}")
+                value = industry_text(prof[key]) if key == "industry" else prof[key]
+                lines.append(f"{label}：{html.escape(value)}")
         self.profile.setText("<br>".join(lines))
         petitions = prof.get("petitions", [])
         rated = [x["rating"] for x in petitions if x.get("rating")]

@@ -16,7 +16,7 @@ from models import protocol as p
 from models import uscc as uscc_mod
 from models.calendar import BEIJING, iso, now
 
-from .context import AppContext, channel_text, fmt_time, grade_text, status_text
+from .context import AppContext, channel_text, fmt_time, grade_text, industry_text, status_text
 from .errors import show_exception
 from .i18n import tr
 from .operations import Op
@@ -113,7 +113,8 @@ class IntakeView(QWidget):
         self.content_edit = QPlainTextEdit()
         self.content_edit.setTabChangesFocus(True)
         self.content_edit.setPlaceholderText(tr("What the enterprise asks for (Shift+Enter: new line)"))
-        self.content_edit.setMinimumHeight(120)
+        self.content_edit.setMinimumHeight(110)
+        self.content_edit.setMaximumHeight(220)
         form.addRow(tr("Content") + " *", self.content_edit)
         self.category_edit = QLineEdit()
         form.addRow(tr("Category"), self.category_edit)
@@ -126,7 +127,8 @@ class IntakeView(QWidget):
         self.co_list.setObjectName("coDepts")
         self.co_list.setFlow(QListWidget.LeftToRight)
         self.co_list.setWrapping(True)
-        self.co_list.setMaximumHeight(64)
+        self.co_list.setFixedHeight(92)
+        self.co_list.setGridSize(QSize(118, 20))
         for code, dept in self.store.county.departments.items():
             item = QListWidgetItem(dept.short or dept.name)
             item.setData(Qt.UserRole, code)
@@ -363,7 +365,8 @@ class IntakeView(QWidget):
                            (tr("Legal representative"), "legal_rep"), (tr("Address"), "address"),
                            (tr("Contact"), "contact"), (tr("Phone"), "phone")):
             if profile.get(key):
-                lines.append(f"{label}：{_esc(profile[key])}")
+                value = industry_text(profile[key]) if key == "industry" else profile[key]
+                lines.append(f"{label}：{_esc(value)}")
         petitions = profile.get("petitions", [])
         lines.append(tr("{n} earlier petitions").format(n=len(petitions)))
         self.profile_label.setText("<br>".join(lines))
@@ -398,6 +401,8 @@ class IntakeView(QWidget):
         self._suggestions, self._suggested_co = result
         self.suggestion_list.clear()
         for i, s in enumerate(self._suggestions):
+            if i and s["score"] < 0.01:
+                break  # the rest are noise next to a clear first choice
             prefix = "F2 ▶ " if i == 0 else "      "
             item = QListWidgetItem(f"{prefix}{s['name']}  {s['score']:.0%}\n      {s['reason']}")
             item.setData(Qt.UserRole, s["dept"])
