@@ -96,6 +96,10 @@ def rework_notice_doc(case, county, evaluation, new_due_at, *, clerk_name=None, 
     new_case = {"due_at": new_due_at, "deadline_provisional": deadline_provisional,
                 "provisional_reason": provisional_reason}
     due = cm.fmt_deadline(new_case)
+    # the deadline before the reopening: given, or the case's own when it differs (a case
+    # passed in after the reopening already carries the new one)
+    previous_due = case.get("previous_due_at") or (
+        case.get("due_at") if cm.parse_time(case.get("due_at")) != cm.parse_time(new_due_at) else None)
     d.intro = [Section("", f"你单位牵头办理的企业诉求（回执编号{d.number}），企业评价为"
                            f"“{rating}”。根据好差评整改要求，现予第{n}次重办，请于{due}重新办理"
                            f"并答复企业。")]
@@ -105,9 +109,9 @@ def rework_notice_doc(case, county, evaluation, new_due_at, *, clerk_name=None, 
          Cell("联系人", f"{case.get('contact') or '—'} {case.get('phone') or ''}".strip(),
               max_lines=2)],
         [Cell("诉求标题", case.get("title") or "—", max_lines=4)],
-        [Cell("受理时间", cm.fmt_time(case.get("received_at"))),
-         Cell("原办理期限", cm.fmt_time(case.get("due_at")))],
-        [Cell("企业评价", rating), Cell("重办次数", f"第{n}次")],
+        [Cell("受理时间", cm.fmt_time(case.get("received_at"))), Cell("企业评价", rating)],
+        ([Cell("原办理期限", cm.fmt_time(previous_due)), Cell("重办次数", f"第{n}次")]
+         if previous_due else [Cell("重办次数", f"第{n}次")]),
         [Cell("新办理期限", due, big=True, note=cm.provisional_note(new_case))],
         [Cell("协办单位", cm.dept_names(county, case.get("co_depts")), max_lines=3)],
     ]

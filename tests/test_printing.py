@@ -356,7 +356,7 @@ def test_rework_notice_fields():
                                paper="a5", clerk_name="张伟", deadline_provisional=True)
     t = squash("".join(p.extract_text() for p in pages(pdf)))
     for f in ("企业诉求重办通知", "县供电公司：", "非常不满意", ev["comment"], "第2次",
-              "2026年12月14日18:00前（暂定）", "2026年12月09日18:00", case["content"],
+              "2026年12月14日18:00前（暂定）", "原办理期限2026年12月09日18:00", case["content"],
               case["receipt_no"]):
         assert squash(f) in t, f
 
