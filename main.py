@@ -271,6 +271,18 @@ def cmd_selftest(args) -> int:
                               "status": "loaded" if next_year in loaded else "provisional"},
                 "missing": store.missing_schedule_years()}
 
+    def raster_check():
+        # what print preview and printing do (ui/printing_qt.py): PDFium raster, Pillow to grey
+        import pypdfium2 as pdfium
+
+        doc = pdfium.PdfDocument(str(Path(folder) / "selftest-receipt.pdf"))
+        try:
+            grey = doc[0].render(scale=0.5, grayscale=True).to_pil().convert("L")
+        finally:
+            doc.close()
+        return {"_ok": grey.width > 100 and grey.height > 100, "pages_rendered": 1,
+                "size": [grey.width, grey.height]}
+
     def routing_check():
         store = state["store"]
         ranked = store.route("厂区变压器频繁跳闸影响生产", "近一个月来厂区专用变压器频繁跳闸，停电导致停产")
@@ -302,6 +314,8 @@ def cmd_selftest(args) -> int:
     run("store", True, store_check)
     if "store" in state:
         run("receipt", True, receipt_check)
+        if checks["receipt"]["ok"]:
+            run("raster", True, raster_check)
         run("calendar", True, calendar_check)
         run("routing", True, routing_check)
     run("keyring", False, keyring_check)
