@@ -180,13 +180,28 @@ def _local_text(value: dt.datetime) -> str:
     return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def warm_up(store, at: dt.datetime | None = None) -> None:
+    """Touch the calendar of this year and the next on the calling (main) thread: a year
+    without a schedule imports python-holidays lazily, and importing a package for the
+    first time on a worker thread while Qt runs can crash PySide6's import hook."""
+    today = (at or now()).astimezone(BEIJING).date()
+    for year in (today.year, today.year + 1):
+        store.calendar.is_workday(dt.date(year, 6, 1))
+
+
 def day_table(calendar: WorkCalendar, first: dt.date, last: dt.date, office_open: dt.time,
               office_close: dt.time, assign_days: int) -> list[tuple[str, int, int, str]]:
     """(day, working seconds on all days before it from ``first``, is-workday, local
     office close of the ``assign_days``-th working day after it) for first..last."""
     span = (last - first).days + 1
-    days = [first + dt.timedelta(days=i) for i in range(span + 60)]
+    days = [first + dt.timedelta(days=i) for i in range(span)]
     work = [calendar.is_workday(d) for d in days]
+    # enough days after ``last`` for the assignment deadline of its receipt day
+    found = 0
+    while found < assign_days + 1:
+        days.append(days[-1] + dt.timedelta(days=1))
+        work.append(calendar.is_workday(days[-1]))
+        found += work[-1]
     per_day = (dt.datetime.combine(first, office_close) - dt.datetime.combine(first, office_open)).seconds
     rows, cum = [], 0
     # the Nth working day after each day, walking backwards once

@@ -42,7 +42,7 @@ def _title(d: Drawing, text: str, width: float, height: float) -> None:
 
 
 def rate_bars(fig: sv.Figures, attr: str, title: str, width: float = 480, height: float = 260,
-              threshold: float | None = None) -> Drawing:
+              threshold: float | None = None, colour_by_dept: bool = True) -> Drawing:
     """Horizontal bars of a rate (0–100%) per department with cases, coloured by the
     department's 红黄绿; departments without a value are left out."""
     depts = [f for f in fig.depts if f.received and getattr(f, attr) is not None]
@@ -69,7 +69,7 @@ def rate_bars(fig: sv.Figures, attr: str, title: str, width: float = 480, height
     chart.barLabels.dx = 3
     chart.bars.strokeColor = None
     for i, f in enumerate(depts):
-        chart.bars[(0, i)].fillColor = COLOUR.get(f.colour, BLUE)
+        chart.bars[(0, i)].fillColor = COLOUR.get(f.colour, BLUE) if colour_by_dept else BLUE
     chart.barSpacing = 1
     d.add(chart)
     if threshold is not None:
@@ -181,7 +181,7 @@ def all_charts(fig: sv.Figures, trend_fig: sv.Figures | None = None) -> list[Dra
     """Every chart of the report, in page order."""
     return [
         rate_bars(fig, "on_time_rate", "各单位按期答复率（%）", threshold=fig.rules.red_on_time_below),
-        rate_bars(fig, "satisfaction_rate", "各单位满意率（%）"),
+        rate_bars(fig, "satisfaction_rate", "各单位满意率（%）", colour_by_dept=False),
         volume_bars(fig),
         topic_bars(fig),
         trend_lines(trend_fig or fig),

@@ -104,6 +104,7 @@ def _key_figures(pg: _Page, c: sv.DeptFigures):
         canvas.setFillColor(MUTED)
         text.draw(canvas, x + 8, y + bh - 13, label, 8, missing=pg.missing)
         canvas.setFillColor(INK)
+        canvas.setStrokeColor(INK)
         text.draw(canvas, x + 8, y + 8, value, 14, bold=True, missing=pg.missing)
     pg.y -= 3 * (bh + 6) + 4
 
@@ -252,7 +253,7 @@ def render_report(fig: sv.Figures, county, *, trend_fig: sv.Figures | None = Non
         pg.start()
     pg.heading("五、企业满意度")
     pg.drawing(charts.rate_bars(fig, "satisfaction_rate", "各单位满意率（%）", width=W - 2 * M,
-                                height=min(280, pg.y - M - 30)))
+                                height=min(280, pg.y - M - 30), colour_by_dept=False))
     pg.finish()
     # page 3: volumes and topics
     pg.start()
