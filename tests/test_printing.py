@@ -238,6 +238,11 @@ def test_configured_font_wins(tmp_path):
     assert st.source == "configured" and st.main_path == path and st.self_contained
     st = printing.configure_fonts(str(tmp_path / "missing.ttf"))
     assert st.self_contained and st.source == "system" and st.warning
+    if path.endswith(".ttc"):                 # a collection's second face: "file.ttc#1"
+        st = printing.configure_fonts(path + "#1")
+        assert st.source == "configured" and st.self_contained
+        pdf = render_receipt(samples.case(), samples.county(), paper="a5", clerk_name="张伟")
+        assert samples.CASE["enterprise_name"] in pages(pdf)[0].extract_text()
 
 
 # -- QR ---------------------------------------------------------------------------------
