@@ -91,6 +91,13 @@ def check_window(store: Store, server_events: list[dict]) -> None:
     cases = {e["case_id"] for e in server_events if e["type"] == p.CASE_REGISTERED}
     assert store.backend.scalar("SELECT count(*) FROM cases") == len(cases)
     assert {r[0] for r in store.backend.query("SELECT id FROM cases")} == cases
+    # every projection is exactly the fold of its events in the server's order, however
+    # it was reached (local edits, pages folded forward, rebuilds)
+    before = snapshot(store)
+    with store.backend.transaction():
+        for cid in cases:
+            store._rebuild_case(cid)
+    assert snapshot(store) == before
 
 
 def snapshot(store: Store) -> dict[str, dict]:
