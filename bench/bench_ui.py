@@ -56,14 +56,30 @@ def time_to_shown(cmd: list[str], env: dict) -> float:
     return elapsed
 
 
+# The same start with the store's start-up integrity check and daily backup switched off
+# (models/backup.py), to show what they cost on a big file.
+WITHOUT_CHECK = (
+    "import sys, runpy\n"
+    "sys.path.insert(0, '.')\n"
+    "import models.backup as b\n"
+    "b.check_database = lambda *a, **k: None\n"
+    "b.backup_if_due = lambda *a, **k: None\n"
+    "sys.argv = ['main.py'] + sys.argv[1:]\n"
+    "runpy.run_path('main.py', run_name='__main__')\n"
+)
+
+
 def cold_start(data_dir: str, runs: int) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QYSQ_SIGNIN="bench:bench-pass", QYSQ_EXIT_WHEN_SHOWN="1")
     app_cmd = [sys.executable, "main.py", "--data-dir", data_dir]
     first = time_to_shown(app_cmd, env)  # may include the daily backup (models/backup.py)
     app_times = [time_to_shown(app_cmd, env) for _ in range(runs)]
+    bare = [time_to_shown([sys.executable, "-c", WITHOUT_CHECK, "--data-dir", data_dir], env) for _ in range(runs)]
     empty = [time_to_shown([sys.executable, "-c", EMPTY_WINDOW], env) for _ in range(runs)]
     return {"first_start_s": first, "app_median_s": statistics.median(app_times), "app_min_s": min(app_times),
-            "empty_median_s": statistics.median(empty), "ratio": statistics.median(app_times) / statistics.median(empty)}
+            "without_check_median_s": statistics.median(bare),
+            "empty_median_s": statistics.median(empty), "ratio": statistics.median(app_times) / statistics.median(empty),
+            "ratio_without_check": statistics.median(bare) / statistics.median(empty)}
 
 
 class Heartbeat:
@@ -271,6 +287,8 @@ def main() -> int:
         print(f"start to shown main window: median {s['app_median_s'] * 1000:.0f} ms, min {s['app_min_s'] * 1000:.0f} ms "
               f"(first start {s['first_start_s'] * 1000:.0f} ms); empty QMainWindow {s['empty_median_s'] * 1000:.0f} ms; "
               f"ratio {s['ratio']:.2f}x")
+        print(f"  same without the start-up integrity check and daily backup (models/backup.py): median "
+              f"{s['without_check_median_s'] * 1000:.0f} ms, ratio {s['ratio_without_check']:.2f}x")
     print(f"build + show main window in process: {w['build_and_show_window_s'] * 1000:.0f} ms")
     fp = w["first_page_ms"]
     print(f"case list first page: first view {fp['first_view']:.1f} ms, reload median {fp['median']:.1f} ms, "

@@ -149,13 +149,21 @@ class CaseTableModel(QAbstractTableModel):
         after = None
         if self._rows:
             last = self._rows[-1]
-            after = (last.get(self._sort) if self._sort != "rowid" else None, last["_rowid"])
-        flt, now_iso, sort, desc = self._filter, self._now_iso, self._sort, self._descending
+            key = self._effective_sort()
+            after = (last.get(key) if key != "rowid" else None, last["_rowid"])
+        flt, now_iso, sort, desc = self._filter, self._now_iso, self._effective_sort(), self._descending
         reader = self._page_reader
         Op(lambda: reader.page(flt, now_iso, sort=sort, descending=desc, after=after, limit=PAGE)) \
             .success(lambda rows: self._page_arrived(generation, rows)) \
             .failure(lambda exc: self._page_failed(generation, exc)) \
             .run_in_background(owner=self)
+
+    def _effective_sort(self) -> str:
+        """Newest first is by row key; with a date range the received-time index gives
+        the same order without sorting every row in the range."""
+        if self._sort == "rowid" and (self._filter.date_from or self._filter.date_to):
+            return "received_at"
+        return self._sort
 
     def _page_arrived(self, generation: int, rows: list[dict]) -> None:
         if generation != self._generation:

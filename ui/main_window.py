@@ -23,6 +23,7 @@ from .supervision import make_supervision_view
 
 COLOUR_REFRESH_MS = 60_000
 COLOUR_DEBOUNCE_MS = 1_000
+ROUTER_WARM_UP_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +80,13 @@ class MainWindow(QMainWindow):
         ctx.hub.changed.connect(self._store_changed)
         QTimer.singleShot(0, self.refresh_colour_counts)
         QTimer.singleShot(0, self.intake.focus_first)
+        # the router loads its segmenter dictionary once (~1 s, mostly holding the GIL);
+        # doing it right after start means the clerk's first keystrokes do not wait for it
+        QTimer.singleShot(ROUTER_WARM_UP_MS, self._warm_up_router)
+
+    def _warm_up_router(self) -> None:
+        store = self.ctx.store
+        Op(lambda: store.router and None).failure(lambda exc: None).run_in_background(owner=self)
 
     # -- views ------------------------------------------------------------------------
     def show_view(self, index: int) -> None:
