@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import threading
+import contextlib
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from . import protocol as p
 from .calendar import BEIJING, WorkCalendar, iso, now
@@ -150,29 +150,25 @@ class Figures:
 
 
 # -- read connection -------------------------------------------------------------------
-_local = threading.local()
-
-
-def read_connection(store) -> sqlite3.Connection:
-    """A read-only connection to the store's file, one per thread and file."""
-    path = str(store.backend.path)
-    conns = getattr(_local, "conns", None)
-    if conns is None:
-        conns = _local.conns = {}
-    conn = conns.get(path)
-    if conn is None:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False, timeout=5)
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conns[path] = conn
+def open_reader(store) -> sqlite3.Connection:
+    """A read-only connection of its own to the store's file: WAL lets it read while the
+    window writes, and a computation on a worker thread never holds the store's lock.
+    Callers close it (no connection outlives a computation, so the data directory can be
+    moved or backed up freely)."""
+    conn = sqlite3.connect(f"file:{store.backend.path}?mode=ro", uri=True, isolation_level=None,
+                           check_same_thread=False, timeout=5)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 
 
-def close_read_connections() -> None:
-    for conn in getattr(_local, "conns", {}).values():
+@contextlib.contextmanager
+def reading(store) -> Iterator[sqlite3.Connection]:
+    conn = open_reader(store)
+    try:
+        yield conn
+    finally:
         conn.close()
-    _local.conns = {}
 
 
 # -- working time ----------------------------------------------------------------------
@@ -236,9 +232,13 @@ def compute(store, date_from: dt.date, date_to: dt.date, *, at: dt.datetime | No
     if date_to < date_from:
         date_from, date_to = date_to, date_from
     at = at or now()
+    with reading(store) as conn:
+        return _compute(conn, store, date_from, date_to, at, rules, topics, t0)
+
+
+def _compute(conn, store, date_from, date_to, at, rules, topics, t0) -> Figures:
     now_iso = iso(at)
     county = store.county
-    conn = read_connection(store)
     open_t, close_t = county.office_open, county.office_close
     open_s = open_t.hour * 3600 + open_t.minute * 60
     close_s = close_t.hour * 3600 + close_t.minute * 60

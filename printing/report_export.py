@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -53,7 +52,6 @@ def _t(value: str | None) -> str:
 def case_rows(store, date_from: dt.date, date_to: dt.date, *, dept: str | None = None,
               at: dt.datetime | None = None) -> Iterator[tuple]:
     """The case list rows (display values) for cases received in the range, oldest first."""
-    conn = sv.read_connection(store)
     names = {code: d.name for code, d in store.county.departments.items()}
     grades = p.GRADE_LABELS
     statuses = p.STATUS_LABELS
@@ -62,7 +60,12 @@ def case_rows(store, date_from: dt.date, date_to: dt.date, *, dept: str | None =
     params: list = [date_from.isoformat(), date_to.isoformat()]
     if dept:
         params.append(dept)
-    cur = conn.execute(_CASE_SQL.format(dept="AND lead_dept = ?" if dept else ""), params)
+    with sv.reading(store) as conn:
+        cur = conn.execute(_CASE_SQL.format(dept="AND lead_dept = ?" if dept else ""), params)
+        yield from _display_rows(cur, names, grades, statuses, open_s, n)
+
+
+def _display_rows(cur, names, grades, statuses, open_s, n) -> Iterator[tuple]:
     while True:
         chunk = cur.fetchmany(5000)
         if not chunk:
@@ -236,15 +239,15 @@ def case_xml_sql(store, dept: str | None) -> str:
 
 
 def _xml_rows(store, date_from: dt.date, date_to: dt.date, dept: str | None, at) -> Iterator[str]:
-    conn = sv.read_connection(store)
     params = {"f": date_from.isoformat(), "t": (date_to + dt.timedelta(days=1)).isoformat(),
               "now": iso(at or now()), "dept": dept}
-    cur = conn.execute(case_xml_sql(store, dept), params)
-    while True:
-        chunk = cur.fetchmany(5000)
-        if not chunk:
-            break
-        yield "".join([r[0] for r in chunk]), len(chunk)
+    with sv.reading(store) as conn:
+        cur = conn.execute(case_xml_sql(store, dept), params)
+        while True:
+            chunk = cur.fetchmany(5000)
+            if not chunk:
+                break
+            yield "".join([r[0] for r in chunk]), len(chunk)
 
 
 def export_cases_xlsx(store, date_from: dt.date, date_to: dt.date, out_path, *, dept: str | None = None,
