@@ -17,7 +17,7 @@ from .enterprises import EnterprisesView
 from .i18n import tr
 from .intake import IntakeView
 from .operations import Op
-from .qt import QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, QTimer
+from .qt import QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, QTimer, QVBoxLayout, QWidget
 from .settings_view import SettingsView
 from .supervision import make_supervision_view
 
@@ -40,8 +40,10 @@ class MainWindow(QMainWindow):
         self.intake = IntakeView(ctx)
         self.cases = CasesView(ctx)
         self.enterprises = EnterprisesView(ctx)
-        self.supervision = make_supervision_view(ctx)
-        self.settings = SettingsView(ctx)
+        # built when first opened: the supervision view computes figures and the settings
+        # view asks the print system for printers, neither belongs on the start-up path
+        self.supervision = LazyView(lambda: make_supervision_view(ctx))
+        self.settings = LazyView(lambda: SettingsView(ctx))
         for view, label in ((self.intake, tr("Intake")), (self.cases, tr("Cases")),
                             (self.enterprises, tr("Enterprises")), (self.supervision, tr("Supervision")),
                             (self.settings, tr("Settings"))):
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
 
     def _view_changed(self, index: int) -> None:
         view = self.tabs.widget(index)
+        if isinstance(view, LazyView):
+            view = view.widget()
         focus = getattr(view, "focus_first", None)
         if focus:
             focus()
@@ -143,3 +147,30 @@ class MainWindow(QMainWindow):
         self.intake.save_draft()
         self.cases.model.close()
         super().closeEvent(event)
+
+
+class LazyView(QWidget):
+    """A tab whose real view is made the first time it is shown (or asked for)."""
+
+    def __init__(self, factory, parent=None):
+        super().__init__(parent)
+        self._factory = factory
+        self._view: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def widget(self) -> QWidget:
+        if self._view is None:
+            self._view = self._factory()
+            self._layout.addWidget(self._view)
+        return self._view
+
+    def showEvent(self, event) -> None:
+        self.widget()
+        super().showEvent(event)
+
+    def __getattr__(self, name):
+        # window.settings.xyz reaches the real view (tests, other modules)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.widget(), name)
