@@ -147,6 +147,7 @@ def supervision(county, qtbot):  # noqa: F811
     from ui.supervision_view import SupervisionView
 
     store, clock, cases = county
+    sv.index_topics(store)        # else the view segments the backlog after its first figures
     view = SupervisionView(store)
     qtbot.addWidget(view)
     printed: list[tuple[str, bytes]] = []
@@ -198,6 +199,25 @@ def test_supervision_lists_escalate_and_decide_extension(supervision, qtbot):
     view.decide_extension(True)
     assert sv.extension_requests(store) == []
     assert store.get_case(d)["extension_days"] == 2
+
+
+def test_topic_backlog_is_indexed_after_the_figures_show(county, qtbot):  # noqa: F811
+    from ui.supervision_view import SupervisionView
+
+    store, clock, cases = county
+    assert sv.topics_backlog(store) == 8
+    view = SupervisionView(store)
+    qtbot.addWidget(view)
+    view.now_fn = lambda: NOW
+    view.set_range(*RANGE)
+    seen = []
+    view.computed.connect(seen.append)
+    view.show()
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=10000)    # figures, then again with topics
+    qtbot.waitUntil(lambda: not view._indexing, timeout=10000)
+    assert sv.topics_backlog(store) == 0
+    assert "变压器" in dict(seen[-1].terms_by_month["2026-09"])
+    assert view.topics.rowCount() > 0
 
 
 def test_supervision_charts_render(supervision, qtbot, tmp_path):

@@ -307,6 +307,7 @@ class SupervisionView(QWidget):
         self._running = False
         self._again = False
         self._dirty = True
+        self._indexing = False
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -464,7 +465,6 @@ class SupervisionView(QWidget):
         self.status.setText("正在计算…")
 
         def work():
-            sv.index_topics(store)
             return sv.compute(store, start, end, at=at, rules=rules)
 
         Op(work, parent_widget=self).success(self._show).failure(self._failed).run_in_background(owner=self)
@@ -485,9 +485,34 @@ class SupervisionView(QWidget):
         self.status.setText(f"统计时点 {fig.now[:16].replace('T', ' ')}，受理 {c.received} 件，"
                             f"计算用时 {fig.seconds * 1000:.0f} 毫秒。")
         self.computed.emit(fig)
+        self._index_topics()
         if self._again:
             self._again = False
             self.refresh()
+
+    def _index_topics(self) -> None:
+        """Segment the cases not yet counted in the topics (the first time on a big store
+        this is the whole history), after the figures are on screen; then recompute."""
+        if self._indexing:
+            return
+        backlog = sv.topics_backlog(self.store)
+        if not backlog:
+            return
+        self._indexing = True
+        self.status.setText(self.status.text() + f" 正在为高频问题分词（{backlog} 件）…")
+        store = self.store
+
+        def done(n: int) -> None:
+            self._indexing = False
+            if n:
+                self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self._indexing = False
+            self._fail(exc)
+
+        Op(lambda: sv.index_topics(store), parent_widget=self).success(done).failure(failed) \
+            .run_in_background(owner=self)
 
     def _show_notice(self, fig: sv.Figures) -> None:
         from printing.report_export import colour_reason
