@@ -410,12 +410,59 @@ def _wants_subcommand(argv: list[str]) -> bool:
     return False
 
 
+def _console_streams() -> None:
+    """The windowed executable (PyInstaller on Windows) has no stdout/stderr: give it sinks."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+
+
+def _cli_logging(args) -> None:
+    """Subcommands log to <data dir>/logs/cli.log (rotating, redacted: models/logs.py)."""
+    if args.func in (cmd_gui, cmd_selftest) and not (args.func is cmd_selftest and args.data_dir):
+        return  # the window sets up its own log; selftest in a temp dir leaves no trace
+    try:
+        from models.backup import resolve_data_dir
+        from models.logs import setup_logging
+
+        setup_logging(resolve_data_dir(args.data_dir), filename="cli.log")
+        import logging
+
+        root = logging.getLogger()
+        if not any(getattr(h, "_qysq_stderr", False) for h in root.handlers):
+            # warnings still reach stderr as before (logging's last resort did that)
+            echo = logging.StreamHandler()
+            echo.setLevel(logging.WARNING)
+            echo._qysq_stderr = True  # type: ignore[attr-defined]
+            root.addHandler(echo)
+            setup_logging(resolve_data_dir(args.data_dir), filename="cli.log")  # redacts it too
+    except OSError:
+        pass  # an unwritable data dir is reported by the command itself
+
+
+def _crash_report(args, exc: BaseException) -> str | None:
+    try:
+        from models.backup import resolve_data_dir
+        from models.logs import write_crash_report
+
+        folder = resolve_data_dir(args.data_dir)
+        if not folder.exists():
+            return None
+        return str(write_crash_report(folder, type(exc), exc, exc.__traceback__))
+    except Exception:  # noqa: BLE001 - the report is a courtesy; the traceback is on stderr
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    _console_streams()
     if _wants_subcommand(sys.argv[1:] if argv is None else argv):
         _load_extra_commands()
     args = build_parser().parse_args(argv)
     if not hasattr(args, "data_dir"):
         args.data_dir = None
+    _cli_logging(args)
     from models.errors import UserError
 
     try:
@@ -430,7 +477,15 @@ def main(argv: list[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        emit({"ok": False, "error": {"code": "bug", "message": f"程序内部错误：{type(exc).__name__}"}})
+        import logging
+
+        logging.getLogger("main").error("bug in %s", getattr(args, "command", None) or "gui", exc_info=exc)
+        error = {"code": "bug", "message": f"程序内部错误：{type(exc).__name__}"}
+        report = _crash_report(args, exc)
+        if report:
+            error["report"] = report
+            say(f"错误报告已保存：{report}")
+        emit({"ok": False, "error": error})
         return EXIT_BUG
 
 

@@ -117,7 +117,6 @@ def setup_logging(data_dir: str | os.PathLike, *, level: int = logging.INFO,
     for h in list(root.handlers):
         if getattr(h, "_qysq_log", False):
             if Path(h.baseFilename) == path.resolve():
-                root.setLevel(min(root.level or level, level) if root.level else level)
                 _redact_other_handlers(root)
                 return path
             root.removeHandler(h)
@@ -130,14 +129,14 @@ def setup_logging(data_dir: str | os.PathLike, *, level: int = logging.INFO,
     root.addHandler(handler)
     root.setLevel(level)
     _redact_other_handlers(root)
-    logging.captureWarnings(True)
     return path
 
 
 def _redact_other_handlers(root: logging.Logger) -> None:
-    """Any file handler someone else put on the root logger is scrubbed too."""
+    """Any file handler someone else put on the root logger is scrubbed too (and our
+    stderr echo of the command line)."""
     for h in root.handlers:
-        if _FILTER not in h.filters:
+        if (isinstance(h, logging.FileHandler) or getattr(h, "_qysq_stderr", False)) and _FILTER not in h.filters:
             h.addFilter(_FILTER)
 
 

@@ -172,3 +172,26 @@ def test_logs_rotate(log_setup):
     logging.getLogger("t").info("after rollover")
     assert (path.parent / (path.name + ".1")).exists()
     _assert_clean(_all_text(data_dir))
+
+
+def test_command_line_logs_to_the_data_dir_without_personal_data(tmp_path, shared_petitions):
+    import json
+    import os
+    import subprocess
+
+    data_dir = tmp_path / "data"
+    record = dict(shared_petitions[0], phone=MOBILE, content=shared_petitions[0]["content"] + f" 联系电话{LANDLINE}")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    repo = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "main.py", "intake", "--data-dir", str(data_dir)],
+                         input=json.dumps(record, ensure_ascii=False) + "\n", capture_output=True,
+                         text=True, cwd=repo, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    case_id = json.loads(run.stdout)["case_id"]
+    run = subprocess.run([sys.executable, "main.py", "backup", "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, cwd=repo, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    log = (data_dir / "logs" / "cli.log").read_text(encoding="utf-8")
+    assert "backup made" in log
+    _assert_clean(_all_text(data_dir))
+    assert case_id                   # stored; nothing about the petitioner in the log
