@@ -314,3 +314,19 @@ def test_cli_backup_and_list(data_dir, shared_petitions):
                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
     listed = [b["path"] for b in json.loads(run.stdout)["backups"]]
     assert str(made) in listed
+
+
+@pytest.mark.gui
+def test_window_offers_the_backup_when_the_database_is_damaged(data_dir, shared_petitions, qtbot, quiet_dialogs):
+    from ui.crash_dialog import offer_restore
+
+    store = backup.open_store(data_dir)
+    _register(store, shared_petitions, 40)
+    good = backup.make_backup(data_dir, "manual")
+    store.close()
+    _corrupt_middle(data_dir / DB_FILENAME)
+    with pytest.raises(backup.CorruptStoreError) as info:
+        backup.open_store(data_dir)
+    assert offer_restore(data_dir, info.value) is False      # dialogs suppressed: nothing done
+    kind, text = quiet_dialogs[-1]
+    assert kind == "question" and good.name in text and "before-restore" in text
