@@ -12,10 +12,10 @@ import logging
 
 
 from models.calendar import iso, now
-from models.protocol import GRADES, STATUS_LABELS
+from models.protocol import CHANNELS, GRADES, STATUS_LABELS
 from models.search import CaseFilter, CaseReader, colour_of
 
-from .context import deadline_text, fmt_time, grade_text, status_text
+from .context import channel_text, deadline_text, fmt_time, grade_text, status_text
 from .i18n import N_, tr
 from .operations import Op
 from .qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt, Signal
@@ -81,6 +81,8 @@ class CaseTableModel(QAbstractTableModel):
         self._headers = [tr(h) for _, h, _ in self.COLUMNS]
         self._dept_names = {code: d.short or d.name for code, d in store.county.departments.items()}
         self._status_texts = {s: status_text(s) for s in STATUS_LABELS}
+        self._channel_texts = {c: channel_text(c) for c in CHANNELS}
+        self._clerk_names = self._load_clerk_names()
         self._grade_texts = {g: grade_text(g) for g in GRADES}
 
     # -- public -----------------------------------------------------------------------
@@ -127,10 +129,19 @@ class CaseTableModel(QAbstractTableModel):
         self._total = None
         self._now_iso = iso(now())
         self._dept_names = {code: d.short or d.name for code, d in self.store.county.departments.items()}
+        self._clerk_names = self._load_clerk_names()
         self.endResetModel()
         self._resetting = False
         self._start_count()
         self._request_page()
+
+    def _load_clerk_names(self) -> dict[str, str]:
+        # the users table holds a handful of clerks: read on the UI thread, once per reload
+        from models.users import Users
+        try:
+            return {u.username: u.display_name for u in Users(self.store.backend).all()}
+        except Exception:  # names are a nicety; the user name shows instead
+            return {}
 
     # -- lazy loading -----------------------------------------------------------------
     def canFetchMore(self, parent=QModelIndex()) -> bool:
@@ -263,6 +274,10 @@ class CaseTableModel(QAbstractTableModel):
             return self._grade_texts.get(case["grade"], case["grade"])
         if key == "lead_dept":
             return self._dept_names.get(case["lead_dept"], case["lead_dept"])
+        if key == "channel":
+            return self._channel_texts.get(case["channel"], case["channel"])
+        if key == "first_owner":
+            return self._clerk_names.get(case["first_owner"], case["first_owner"])
         value = case.get(key)
         return "" if value is None else str(value)
 

@@ -131,7 +131,7 @@ class CasesView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
-        for column, width in enumerate((150, 120, 200, 260, 110, 50, 150, 64, 70, 70)):
+        for column, width in enumerate((165, 120, 200, 250, 100, 64, 150, 64, 70, 70)):
             self.table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)

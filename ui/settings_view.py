@@ -208,11 +208,54 @@ class SettingsView(QWidget):
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(path)))
         form.addRow(tr("Data directory") + "：", label)
         form.addRow("", open_button)
-        backups = QLabel(tr("Rolling backups and restore come with the backup module."))
-        backups.setStyleSheet("color: #666;")
-        backups.setWordWrap(True)
-        form.addRow(tr("Backups") + "：", backups)
+        self.backups_label = QLabel()
+        self.backups_label.setWordWrap(True)
+        self.backups_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.backup_button = QPushButton(tr("Back up now"))
+        self.backup_button.clicked.connect(self._back_up_now)
+        form.addRow(tr("Backups") + "：", self.backups_label)
+        form.addRow("", self.backup_button)
+        note = QLabel(tr("Restoring a backup: main.py restore, or the dialog shown when the database is damaged."))
+        note.setStyleSheet("color: #666;")
+        note.setWordWrap(True)
+        form.addRow("", note)
+        self._list_backups()
         return box
+
+    def _list_backups(self) -> None:
+        data_dir = self.ctx.store.data_dir
+
+        def work():
+            from models import backup
+            return backup.list_backups(data_dir)[:5]
+
+        def show(backups) -> None:
+            if not backups:
+                self.backups_label.setText(tr("No backups yet."))
+                return
+            lines = [f"{b.made_at:%Y-%m-%d %H:%M}  {b.kind}  {b.size / 2**20:.1f} MB" for b in backups]
+            self.backups_label.setText("\n".join(lines))
+
+        Op(work).success(show).failure(lambda exc: self.backups_label.setText(str(exc))) \
+            .run_in_background(owner=self)
+
+    def _back_up_now(self) -> None:
+        data_dir = self.ctx.store.data_dir
+        self.backup_button.setEnabled(False)
+        self.backups_label.setText(tr("Backing up…"))
+
+        def done(_path) -> None:
+            self.backup_button.setEnabled(True)
+            self._list_backups()
+
+        def failed(exc) -> None:
+            self.backup_button.setEnabled(True)
+            self._list_backups()
+            show_exception(exc, self)
+
+        from models import backup
+        Op(lambda: backup.make_backup(data_dir, "manual"), parent_widget=self).success(done).failure(failed) \
+            .run_in_background(owner=self)
 
     def _users_box(self) -> QGroupBox:
         box = QGroupBox(tr("Users"))

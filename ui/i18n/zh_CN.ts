@@ -868,8 +868,16 @@
       <translation>打开文件夹</translation>
     </message>
     <message>
-      <source>Rolling backups and restore come with the backup module.</source>
-      <translation>滚动备份与恢复由备份模块提供。</translation>
+      <source>Back up now</source>
+      <translation>立即备份</translation>
+    </message>
+    <message>
+      <source>Restoring a backup: main.py restore, or the dialog shown when the database is damaged.</source>
+      <translation>恢复备份：使用 main.py restore，或在数据库损坏时弹出的对话框中恢复。</translation>
+    </message>
+    <message>
+      <source>Backing up…</source>
+      <translation>正在备份…</translation>
     </message>
     <message>
       <source>Users</source>
@@ -1002,6 +1010,10 @@
     <message>
       <source>Standalone (not enrolled)</source>
       <translation>单机（未接入县级服务器）</translation>
+    </message>
+    <message>
+      <source>No backups yet.</source>
+      <translation>尚无备份。</translation>
     </message>
     <message>
       <source>{n} working day(s) before the deadline</source>
