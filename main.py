@@ -393,7 +393,8 @@ def _load_extra_commands() -> None:
             if exc.name and module.startswith(exc.name):
                 continue
             raise
-        _EXTRA_COMMANDS.append(mod.register_commands)
+        if mod.register_commands not in _EXTRA_COMMANDS:
+            _EXTRA_COMMANDS.append(mod.register_commands)
 
 
 def _wants_subcommand(argv: list[str]) -> bool:
