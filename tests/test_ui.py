@@ -85,7 +85,8 @@ def test_complete_intake_by_keyboard_alone(qtbot, window, store):
     assert intake.grade_combo.currentData() == "complex"
     assert "2026" in intake.deadline_label.text() or intake.deadline_label.text()
     qtbot.keyClick(focused(), Qt.Key_Return, Qt.ControlModifier)   # save and print
-    qtbot.waitUntil(lambda: intake.last_case is not None, timeout=15000)
+    qtbot.waitUntil(lambda: intake.last_case is not None and intake.last_receipt is not None, timeout=15000)
+    assert focused() is intake.uscc_edit                # ready for the next applicant
 
     case = store.get_case(intake.last_case["id"])
     assert case["uscc"] == "91653224MA7E4M1T8B"
@@ -287,3 +288,58 @@ def test_translation_catalogue_covers_every_string():
     done = catalogue_messages("zh_CN")
     missing = [s for s in source_strings() if not done.get(s)]
     assert not missing, missing[:20]
+
+
+def test_scanner_burst_without_enter_settles_to_the_code(qtbot, window):
+    intake = window.intake
+    intake.uscc_edit.setFocus()
+    qtbot.waitUntil(lambda: focused() is intake.uscc_edit)
+    type_text("９１６５３２２４ｍａ７ｅ４ｍ１ｔ８ｂ")          # full width, lower case (an IME)
+    qtbot.waitUntil(lambda: intake.uscc_edit.text() == "91653224MA7E4M1T8B", timeout=3000)
+    intake.uscc_edit.clear()
+    type_text("统一社会信用代码:91653224MA7E4M1T8B;名称:鑫禾")
+    qtbot.waitUntil(lambda: intake.uscc_edit.text() == "91653224MA7E4M1T8B", timeout=3000)
+    qtbot.waitUntil(lambda: "鑫禾" in intake.profile_label.text() or "新企业" in intake.profile_label.text()
+                    or "New enterprise" in intake.profile_label.text(), timeout=5000)
+
+
+def test_tab_order_follows_the_paper_form(qtbot, window):
+    from ui.qt import Qt
+
+    intake = window.intake
+    intake.uscc_edit.setFocus()
+    qtbot.waitUntil(lambda: focused() is intake.uscc_edit)
+    seen = [focused()]
+    for _ in range(len(intake._chain) - 1):
+        qtbot.keyClick(focused(), Qt.Key_Tab)
+        seen.append(focused())
+    expected = [w for w in intake._chain if w.isEnabled()]
+    assert [w for w in seen if w in expected] == expected[:len([w for w in seen if w in expected])]
+    assert seen[:7] == intake._chain[:7]
+
+
+def test_attachments_are_stored_with_the_case(qtbot, window, store, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "现场.png"
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(photo)
+    intake = window.intake
+    intake.uscc_edit.setText("91653224MA7E4M1T8B")
+    intake.name_edit.setText("鑫禾餐饮管理有限公司")
+    intake.content_edit.setPlainText("附件照片见现场")
+    intake.add_attachments([str(photo)])
+    assert intake.attach_list.item(0).icon().isNull() is False      # image previewed as an icon
+    intake.save(print_receipt=False)
+    qtbot.waitUntil(lambda: intake.last_case is not None, timeout=15000)
+    [att] = store.attachments_of(intake.last_case["id"])
+    assert att["filename"] == "现场.png" and store.attachment_path(att["sha256"]).exists()
+
+
+def test_case_list_follows_store_changes(qtbot, window, store, shared_petitions):
+    _fill(store, shared_petitions, 3)
+    window.show_view(1)
+    model = window.cases.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and not model.is_loading(), timeout=10000)
+    [new_id] = _fill(store, shared_petitions[5:], 1)       # e.g. registered at another tab or by sync
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=10000)
+    assert model.case_at(0)["id"] == new_id

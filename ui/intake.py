@@ -80,7 +80,7 @@ class IntakeView(QWidget):
         columns = QHBoxLayout()
         outer.addLayout(columns, 1)
 
-        form_box = QGroupBox(tr("Petition"))
+        form_box = self.form_box = QGroupBox(tr("Petition"))
         form = QFormLayout(form_box)
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.uscc_edit = QLineEdit()
@@ -590,54 +590,63 @@ class IntakeView(QWidget):
         self.save_draft()  # whatever happens next, what was typed is on disk
         record = self.record()
         attachments = list(self._attachments)
-        store, clerk, user = self.store, self.ctx.clerk, self.ctx.user
+        store, clerk = self.store, self.ctx.clerk
 
         def work():
             case = store.register(record, clerk=clerk)
             for path in attachments:
                 case = {**store.add_attachment(case["id"], path, clerk=clerk),
                         "routing": case.get("routing"), "provisional_reason": case.get("provisional_reason")}
-            from .receipts import write_receipt
-            try:
-                pdf = write_receipt(store, case, clerk_name=user.display_name)
-            except Exception as exc:  # the case is stored; the receipt can be reprinted
-                return case, exc
-            return case, str(pdf)
+            return case
 
         self._set_saving(True)
-        Op(work, parent_widget=self).success(lambda result: self._saved(result, print_receipt)) \
+        Op(work, parent_widget=self).success(lambda case: self._saved(case, print_receipt)) \
             .failure(self._save_failed).run_in_background(owner=self)
 
     def _set_saving(self, saving: bool) -> None:
+        # the form is frozen while the case is written: keys typed meanwhile would be
+        # lost when the stored form is cleared
         self._saving = saving
-        for button in (self.save_button, self.save_print_button):
-            button.setEnabled(not saving)
+        self.form_box.setEnabled(not saving)
         if saving:
             self.result_label.setText(tr("Saving…"))
 
-    def _saved(self, result, print_receipt: bool) -> None:
-        case, receipt = result
+    def _saved(self, case: dict, print_receipt: bool) -> None:
+        """The case is stored: clear the form for the next applicant at once; the receipt
+        PDF is rendered in the background and printed when ready."""
         self._set_saving(False)
         self.ctx.drafts.discard()
         self.last_case = case
         message = tr("Registered {no} — {dept}, due {due}").format(
             no=case["receipt_no"], dept=self.store.county.dept_name(case["lead_dept"]),
             due=fmt_time(case["due_at"]) + (" " + tr("(provisional)") if case["deadline_provisional"] else ""))
-        if isinstance(receipt, BaseException):
-            self.result_label.setText(message)
-            show_exception(receipt, self)
-        else:
-            self.last_receipt = receipt
-            self.receipt_written.emit(receipt)
-            if print_receipt:
-                from .receipts import send_to_printer
-                try:
-                    send_to_printer(Path(receipt), self.store, self)
-                except Exception as exc:
-                    show_exception(exc, self)
-            self.result_label.setText(message + "  " + tr("Receipt: {path}").format(path=Path(receipt).name))
+        self.result_label.setText(message)
         self.clear_form()
         self.case_saved.emit(case)
+        store, name = self.store, self.ctx.user.display_name
+
+        def render():
+            from .receipts import write_receipt
+            return str(write_receipt(store, case, clerk_name=name))
+
+        Op(render, parent_widget=self).success(lambda path: self._receipt_ready(case, path, message, print_receipt)) \
+            .failure(lambda exc: self._receipt_failed(message, exc)).run_in_background(owner=self)
+
+    def _receipt_ready(self, case: dict, path: str, message: str, print_receipt: bool) -> None:
+        self.last_receipt = path
+        if self.last_case is case:
+            self.result_label.setText(message + "  " + tr("Receipt: {path}").format(path=Path(path).name))
+        self.receipt_written.emit(path)
+        if print_receipt:
+            from .receipts import send_to_printer
+            try:
+                send_to_printer(Path(path), self.store, self)
+            except Exception as exc:  # printer missing: the PDF is kept, reprint from the case
+                show_exception(exc, self)
+
+    def _receipt_failed(self, message: str, exc: BaseException) -> None:
+        self.result_label.setText(message + "  " + tr("Receipt not made — reprint it from the case."))
+        show_exception(exc, self)
 
     def _save_failed(self, exc: BaseException) -> None:
         self._set_saving(False)

@@ -756,6 +756,10 @@
       <translation>已受理 {no} — {dept}，期限 {due}</translation>
     </message>
     <message>
+      <source>Receipt not made — reprint it from the case.</source>
+      <translation>回执未生成——请在案件中补打。</translation>
+    </message>
+    <message>
       <source>{n} earlier petitions</source>
       <translation>历史诉求 {n} 件</translation>
     </message>
