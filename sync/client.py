@@ -10,8 +10,10 @@ applies each pulled page together with its cursor.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
+import json
 import ipaddress
 import os
 import socket
@@ -237,8 +239,11 @@ class SyncClient:
         redact.register_secret(data["token"])
         return data
 
-    def push(self, events: list[dict]) -> list[dict]:
-        resp = self.request("POST", "/events", json={"events": events})
+    def push(self, events: list[dict], body: bytes | None = None) -> list[dict]:
+        """POST one batch; ``body`` is its JSON when the caller encoded it already."""
+        if body is None:
+            body = encode_batch(events)
+        resp = self.request("POST", "/events", content=body, headers={"Content-Type": "application/json"})
         if resp.status_code == 409:
             body = self._json(resp, "push")
             results = body.get("results") if isinstance(body, dict) else None
@@ -414,62 +419,91 @@ def _refresh_config(store, client: SyncClient) -> tuple[bool, list[int], int]:
     return updated, years, recomputed
 
 
+def encode_batch(events: list[dict]) -> bytes:
+    return json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _frames(events: list[dict], batch: int) -> list[tuple[list[dict], bytes]]:
+    """Cut the outbox into requests of at most ``batch`` events and PUSH_MAX_BYTES."""
+    out = []
+    for i in range(0, len(events), batch):
+        stack = [events[i:i + batch]]
+        while stack:
+            part = stack.pop(0)
+            body = encode_batch(part)
+            if len(body) > PUSH_MAX_BYTES and len(part) > 1:
+                half = len(part) // 2
+                stack[:0] = [part[:half], part[half:]]
+                continue
+            out.append((part, body))
+    return out
+
+
 def _push(store, client: SyncClient, result: SyncResult, batch: int = PUSH_BATCH) -> None:
-    while True:
-        events = store.outbox(limit=batch)
-        if not events:
-            return
-        # keep a request below the server's byte limit
-        size, cut = 0, len(events)
-        for i, ev in enumerate(events):
-            size += len(p.canonical_json(ev).encode("utf-8")) + 1
-            if size > PUSH_MAX_BYTES and i > 0:
-                cut = i
-                break
-        events = events[:cut]
-        try:
-            answers = client.push(events)
-        except ServerTrouble as exc:
-            if exc.code == "too_large" and len(events) > 1:
-                batch = max(1, len(events) // 2)
-                continue
-            raise
-        sent = {e["event_id"]: e for e in events}
-        marks = []
-        broken = []
-        for a in answers:
-            if not isinstance(a, dict) or a.get("event_id") not in sent:
-                continue
-            status = a.get("status")
-            if status == "accepted":
-                result.pushed += 1
-                marks.append(a)
-            elif status == "duplicate":
-                result.duplicates += 1
-                marks.append(a)
-            elif status == "rejected" and a.get("code") == "chain_broken":
-                # never accept a broken chain as a verdict on the event: keep it in the
-                # outbox and say so (the server reported it as a chain fault)
-                broken.append(a["event_id"])
-            elif status in ("rejected", "conflict"):
-                reason = str(a.get("reason") or "")
-                if status == "conflict":
-                    reason = f"与服务器上同编号事件内容不一致：{reason}"
-                ev = sent[a["event_id"]]
-                result.rejected.append({"event_id": ev["event_id"], "case_id": ev["case_id"],
-                                        "type": ev["type"], "reason": reason})
-                marks.append({"event_id": ev["event_id"], "status": "rejected", "reason": reason})
-        if marks:
-            store.mark_pushed(marks)
-            log.info("push: %d events answered", len(marks))
-        if broken:
-            log.warning("push: server reports a broken chain at %d events", len(broken))
-            raise SyncError("县级服务器报告本窗口的事件链不连续，相关事件保留在待上传队列中。请联系信息科核查。",
-                            "The server reports this window's event chain as broken; the events stay queued.",
-                            code="chain_broken")
-        if not marks:
-            raise ServerTrouble("县级服务器没有对本批事件逐条作答，已停止上传，稍后重试。",
-                                "The server answered none of the batch's events.")
+    """Push the outbox in chain order. While the server works on one request the store
+    records the answer to the previous one: request k+1 leaves only after answer k has
+    arrived (the chain stays in order), and an event is marked only from its answer."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
+        while True:
+            events = store.outbox(limit=batch * 4)
+            if not events:
+                return
+            frames = _frames(events, batch)
+            inflight = sender.submit(client.push, *frames[0])
+            for i, (evs, _body) in enumerate(frames):
+                try:
+                    answers = inflight.result()
+                except ServerTrouble as exc:
+                    if exc.code == "too_large" and len(evs) > 1:
+                        batch = max(1, len(evs) // 2)
+                        break                      # read the outbox again in smaller requests
+                    raise
+                inflight = sender.submit(client.push, *frames[i + 1]) if i + 1 < len(frames) else None
+                try:
+                    _record_answers(store, evs, answers, result)
+                except BaseException:
+                    if inflight is not None:       # its answer is dropped: those events stay
+                        concurrent.futures.wait([inflight])   # pending and are resent
+                    raise
+
+
+def _record_answers(store, events: list[dict], answers: list, result: SyncResult) -> None:
+    sent = {e["event_id"]: e for e in events}
+    marks = []
+    broken = []
+    for a in answers:
+        if not isinstance(a, dict) or a.get("event_id") not in sent:
+            continue
+        status = a.get("status")
+        if status == "accepted":
+            result.pushed += 1
+            marks.append(a)
+        elif status == "duplicate":
+            result.duplicates += 1
+            marks.append(a)
+        elif status == "rejected" and a.get("code") == "chain_broken":
+            # never accept a broken chain as a verdict on the event: keep it in the
+            # outbox and say so (the server reported it as a chain fault)
+            broken.append(a["event_id"])
+        elif status in ("rejected", "conflict"):
+            reason = str(a.get("reason") or "")
+            if status == "conflict":
+                reason = f"与服务器上同编号事件内容不一致：{reason}"
+            ev = sent[a["event_id"]]
+            result.rejected.append({"event_id": ev["event_id"], "case_id": ev["case_id"],
+                                    "type": ev["type"], "reason": reason})
+            marks.append({"event_id": ev["event_id"], "status": "rejected", "reason": reason})
+    if marks:
+        store.mark_pushed(marks)
+        log.info("push: %d events answered", len(marks))
+    if broken:
+        log.warning("push: server reports a broken chain at %d events", len(broken))
+        raise SyncError("县级服务器报告本窗口的事件链不连续，相关事件保留在待上传队列中。请联系信息科核查。",
+                        "The server reports this window's event chain as broken; the events stay queued.",
+                        code="chain_broken")
+    if not marks:
+        raise ServerTrouble("县级服务器没有对本批事件逐条作答，已停止上传，稍后重试。",
+                            "The server answered none of the batch's events.")
 
 
 def _upload_blobs(store, client: SyncClient, result: SyncResult) -> None:

@@ -83,7 +83,8 @@ class SyncWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._due = 0.0                     # monotonic time of the next round
+        self._due = 0.0                     # monotonic time of the next scheduled round
+        self._asap = float("inf")           # an earlier round asked for (on demand, changes)
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._unsubscribe: Callable[[], None] | None = None
@@ -136,7 +137,7 @@ class SyncWorker:
         with self._lock:
             if reset_backoff:
                 self.backoff.reset()
-            self._due = min(self._due, time.monotonic() + delay) if self._due else time.monotonic() + delay
+            self._asap = min(self._asap, time.monotonic() + delay)
         self._wake.set()
 
     def _on_store_change(self, what: str, detail: dict) -> None:
@@ -175,7 +176,7 @@ class SyncWorker:
         self._publish(refresh_counts=True, last_success=_safe_last_success(self.store))
         while not self._stop.is_set():
             with self._lock:
-                wait = self._due - time.monotonic()
+                wait = min(self._due, self._asap) - time.monotonic()
             if wait > 0:
                 self._wake.wait(wait)
                 self._wake.clear()
@@ -185,6 +186,8 @@ class SyncWorker:
             self._one_round()
 
     def _one_round(self) -> None:
+        with self._lock:
+            self._asap = float("inf")       # this round serves every request made so far
         if not sync_client.is_enrolled(self.store):
             self._publish(refresh_counts=True, online=None, syncing=False, next_attempt_in=None)
             with self._lock:

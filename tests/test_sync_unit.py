@@ -233,3 +233,30 @@ def test_worker_counts_local_work_waiting(store, shared_petitions):
     finally:
         w.stop()
     assert seen[-1].events_waiting == 2  # case_registered + assigned
+
+
+def test_a_request_made_during_a_round_gets_its_own_round(store, memory_keyring):
+    """The worker's scheduling alone (the round itself is a stand-in that waits for us)."""
+    store.backend.set_setting("mode", "enrolled")
+    store.backend.set_setting(sc.S_SERVER, "http://127.0.0.1:9")
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def round_fn(s, **kw):
+        calls.append(time.monotonic())
+        entered.set()
+        release.wait(20)
+        return sc.SyncResult(ok=True, online=True)
+
+    w = SyncWorker(store, interval=3600, round_fn=round_fn)
+    w.start()
+    try:
+        assert entered.wait(20)           # the round on start is running
+        entered.clear()
+        w.sync_now()                      # the clerk presses "sync now" meanwhile
+        release.set()
+        assert entered.wait(20)           # a second round follows, not an hour later
+    finally:
+        release.set()
+        w.stop()
+    assert len(calls) >= 2
