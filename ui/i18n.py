@@ -88,6 +88,17 @@ def compile_catalogues() -> list[Path]:
     return out
 
 
+def _install_qt_catalogue(app, language: str) -> None:
+    """Qt's own strings (OK/Cancel of standard dialogs, the file dialog) in the language."""
+    from .qt import QLibraryInfo, QTranslator
+
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator()
+    if translator.load(f"qtbase_{language}", folder):
+        app.installTranslator(translator)
+        _installed.append(translator)
+
+
 def install_language(app, language: str) -> str:
     """Install the translator for ``language``; returns the language actually in use."""
     from .qt import QLocale, QTranslator
@@ -112,6 +123,7 @@ def install_language(app, language: str) -> str:
         app.installTranslator(translator)
         _installed.append(translator)
         QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+        _install_qt_catalogue(app, language)
         return language
     log.warning("no catalogue for %s; showing English", language)
     return "en"
