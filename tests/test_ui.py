@@ -343,3 +343,18 @@ def test_case_list_follows_store_changes(qtbot, window, store, shared_petitions)
     [new_id] = _fill(store, shared_petitions[5:], 1)       # e.g. registered at another tab or by sync
     qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=10000)
     assert model.case_at(0)["id"] == new_id
+
+
+def test_administrator_edits_county_configuration(qtbot, window, store):
+    from ui.settings_view import CountyEditDialog
+
+    dialog = CountyEditDialog(store.county.to_json())
+    qtbot.addWidget(dialog)
+    dialog.phone_edit.setText("0736-1234567")
+    dialog.grade_spins["general"].setValue(4)
+    from models.county import CountyConfig
+    store.apply_county_config(CountyConfig.from_json(dialog.values()))
+    assert store.county.supervision_phone == "0736-1234567"
+    assert store.county.grade_days["general"] == 4
+    window.show_view(4)
+    assert window.settings.edit_county_button.isEnabled()          # wangxm is an administrator

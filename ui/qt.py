@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QC
                                QListWidgetItem, QMainWindow, QMessageBox, QPlainTextEdit, QPushButton,
                                QScrollArea, QSizePolicy, QSpinBox, QSplitter, QStackedWidget,
                                QStatusBar, QStyle, QTabWidget, QTableView, QTableWidget,
-                               QTableWidgetItem, QTextBrowser, QToolButton, QTreeWidget,
+                               QTableWidgetItem, QTextBrowser, QTimeEdit, QToolButton, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 __all__ = [name for name in dir() if name.startswith("Q") or name in ("Qt", "Signal", "Slot")]

@@ -11,7 +11,7 @@ from .context import AppContext, grade_text
 from .errors import show_exception, show_info
 from .i18n import LANGUAGES, N_, tr
 from .operations import Op
-from .qt import (QAbstractItemView, QComboBox, QDesktopServices, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+from .qt import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QTime, QTimeEdit, QDesktopServices, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                  QInputDialog, QLabel, QLineEdit, QPrinterInfo, QPushButton, QScrollArea, QSpinBox, Qt,
                  QTableWidget, QTableWidgetItem, QUrl, QVBoxLayout, QWidget)
 
@@ -60,9 +60,10 @@ class SettingsView(QWidget):
         layout.addWidget(self.dept_table, 1)
         admin = self.ctx.user.is_admin
         row = QHBoxLayout()
+        self.edit_county_button = QPushButton(tr("Edit…"))
         self.load_county_button = QPushButton(tr("Load configuration file…"))
         self.load_calendar_button = QPushButton(tr("Load holiday schedule…"))
-        for button in (self.load_county_button, self.load_calendar_button):
+        for button in (self.edit_county_button, self.load_county_button, self.load_calendar_button):
             button.setEnabled(admin)
             row.addWidget(button)
         row.addStretch(1)
@@ -71,6 +72,7 @@ class SettingsView(QWidget):
             note = QLabel(tr("Read only: only an administrator may change the county configuration."))
             note.setStyleSheet("color: #666;")
             layout.addWidget(note)
+        self.edit_county_button.clicked.connect(self._edit_county)
         self.load_county_button.clicked.connect(self._load_county)
         self.load_calendar_button.clicked.connect(self._load_calendar)
         self._fill_county()
@@ -105,6 +107,21 @@ class SettingsView(QWidget):
         for r, dept in enumerate(departments):
             for c, value in enumerate((dept.code, dept.name, "、".join(dept.keywords[:12]))):
                 self.dept_table.setItem(r, c, QTableWidgetItem(value))
+
+    def _edit_county(self) -> None:
+        if not self.ctx.user.is_admin:
+            return
+        dialog = CountyEditDialog(self.ctx.store.county.to_json(), self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        from models.county import CountyConfig
+        store, data = self.ctx.store, dialog.values()
+
+        def work():
+            return store.apply_county_config(CountyConfig.from_json(data))
+        Op(work, parent_widget=self).success(
+            lambda n: show_info(tr("County configuration"), tr("Saved; {n} deadlines recomputed.").format(n=n), self)
+        ).run_in_background(owner=self)
 
     def _load_county(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("County configuration"), "", "JSON (*.json)")
@@ -326,3 +343,47 @@ def _font_status() -> dict:
     from printing import font_status
 
     return font_status().as_dict()
+
+
+class CountyEditDialog(QDialog):
+    """The fields an administrator adjusts by hand; departments and keywords come as a
+    file (or from the county server)."""
+
+    def __init__(self, county: dict, parent=None):
+        super().__init__(parent)
+        self.county = county
+        self.setWindowTitle(tr("County configuration"))
+        form = QFormLayout(self)
+        self.phone_edit = QLineEdit(county.get("supervision_phone", ""))
+        form.addRow(tr("Supervision phone"), self.phone_edit)
+        hours = county.get("office_hours", {})
+        self.open_edit = QTimeEdit(QTime.fromString(hours.get("open", "08:30"), "HH:mm"))
+        self.close_edit = QTimeEdit(QTime.fromString(hours.get("close", "18:00"), "HH:mm"))
+        for edit in (self.open_edit, self.close_edit):
+            edit.setDisplayFormat("HH:mm")
+        form.addRow(tr("Office opens"), self.open_edit)
+        form.addRow(tr("Office closes (deadlines fall due then)"), self.close_edit)
+        self.grade_spins = {}
+        for grade in ("simple", "general", "complex"):
+            spin = QSpinBox()
+            spin.setRange(1, 60)
+            spin.setValue(int(county.get("grade_days", {}).get(grade, 1)))
+            self.grade_spins[grade] = spin
+            form.addRow(tr("{grade}: working days").format(grade=grade_text(grade)), spin)
+        self.warning_spin = QSpinBox()
+        self.warning_spin.setRange(0, 10)
+        self.warning_spin.setValue(int(county.get("warning_days", 1)))
+        form.addRow(tr("Yellow warning (working days before)"), self.warning_spin)
+        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        form.addRow(box)
+
+    def values(self) -> dict:
+        data = dict(self.county)
+        data["supervision_phone"] = self.phone_edit.text().strip()
+        data["office_hours"] = {"open": self.open_edit.time().toString("HH:mm"),
+                                "close": self.close_edit.time().toString("HH:mm")}
+        data["grade_days"] = {g: spin.value() for g, spin in self.grade_spins.items()}
+        data["warning_days"] = self.warning_spin.value()
+        return data

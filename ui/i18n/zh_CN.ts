@@ -836,6 +836,10 @@
       <translation>县级配置</translation>
     </message>
     <message>
+      <source>Edit…</source>
+      <translation>编辑…</translation>
+    </message>
+    <message>
       <source>Load configuration file…</source>
       <translation>载入配置文件…</translation>
     </message>
@@ -928,6 +932,22 @@
       <translation>密码已修改。</translation>
     </message>
     <message>
+      <source>Supervision phone</source>
+      <translation>监督电话</translation>
+    </message>
+    <message>
+      <source>Office opens</source>
+      <translation>上班时间</translation>
+    </message>
+    <message>
+      <source>Office closes (deadlines fall due then)</source>
+      <translation>下班时间（期限截止于此）</translation>
+    </message>
+    <message>
+      <source>Yellow warning (working days before)</source>
+      <translation>黄色预警（期限前工作日数）</translation>
+    </message>
+    <message>
       <source>Code</source>
       <translation>代码</translation>
     </message>
@@ -950,10 +970,6 @@
     <message>
       <source>Service centre</source>
       <translation>服务中心</translation>
-    </message>
-    <message>
-      <source>Supervision phone</source>
-      <translation>监督电话</translation>
     </message>
     <message>
       <source>Working days per grade</source>
@@ -1024,12 +1040,20 @@
       <translation>期限前 {n} 个工作日</translation>
     </message>
     <message>
+      <source>{grade}: working days</source>
+      <translation>{grade}：工作日数</translation>
+    </message>
+    <message>
       <source>disabled</source>
       <translation>已停用</translation>
     </message>
     <message>
       <source>missing: {years}</source>
       <translation>缺少：{years}</translation>
+    </message>
+    <message>
+      <source>Saved; {n} deadlines recomputed.</source>
+      <translation>已保存；重新计算了 {n} 个期限。</translation>
     </message>
     <message>
       <source>Loaded; {n} deadlines recomputed.</source>
