@@ -99,6 +99,11 @@ def test_two_offline_windows_sync_get_replies_and_agree(live_server, windows, pr
     check_server_log(events)
     check_window(a.store, events)
     check_window(b.store, events)
+    # the tokens live in the keyring only: not in the database, its WAL, or any file
+    for w in (a, b):
+        w.store.backend.checkpoint()
+        token = w.token().encode()
+        assert all(token not in f.read_bytes() for f in w.data_dir.rglob("*") if f.is_file())
 
 
 def test_configuration_and_holidays_arrive_without_restart(live_server, windows, shared_petitions):
