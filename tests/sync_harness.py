@@ -212,3 +212,17 @@ def windows(tmp_path, memory_keyring):
     yield make
     for w in made:
         w.close()
+
+
+def check_server_chains(database_url: str, *windows: "Window") -> None:
+    """The server recorded no chain fault for these windows, and its head of each
+    window's chain is the window's own head: every event arrived once, in order."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        for w in windows:
+            dev = w.store.device_id
+            faults = conn.execute("SELECT count(*) FROM chain_faults WHERE device_id = %s", (dev,)).fetchone()[0]
+            assert faults == 0, f"{w.name}: {faults} chain faults on the server"
+            head = conn.execute("SELECT chain_head FROM devices WHERE device_id = %s", (dev,)).fetchone()[0]
+            assert head == w.store.backend.get_setting("chain_head"), w.name

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from models.errors import UserError
-from sync_harness import Dept, Window, all_server_events, check_server_log, check_window, petition, snapshot
+from sync_harness import (Dept, Window, all_server_events, check_server_chains, check_server_log, check_window,
+                          petition, snapshot)
 from sync_keyrings import MemoryKeyring
 
 pytestmark = pytest.mark.pg
@@ -113,6 +114,7 @@ def test_any_interleaving_converges(live_server, kr, shared_petitions, ops):
         check_server_log(events)
         for w in wins:
             check_window(w.store, events)
+        check_server_chains(live_server.database_url, *wins)
         a, b = snapshot(wins[0].store), snapshot(wins[1].store)
         assert a == b
         refused = sum(len(w.store.rejected_events()) for w in wins)

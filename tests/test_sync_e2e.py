@@ -17,8 +17,8 @@ from models import protocol as p
 from models.calendar import BEIJING, now
 from sync import client as sc
 from sync import credentials
-from sync_harness import (Dept, all_server_events, check_server_log, check_window, memory_keyring,  # noqa: F401
-                          petition, received_for_colour, snapshot, windows)
+from sync_harness import (Dept, all_server_events, check_server_chains, check_server_log, check_window,  # noqa: F401
+                          memory_keyring, petition, received_for_colour, snapshot, windows)
 
 pytestmark = pytest.mark.pg
 REPO = Path(__file__).resolve().parents[1]
@@ -99,6 +99,7 @@ def test_two_offline_windows_sync_get_replies_and_agree(live_server, windows, pr
     check_server_log(events)
     check_window(a.store, events)
     check_window(b.store, events)
+    check_server_chains(live_server.database_url, a, b)
     # the tokens live in the keyring only: not in the database, its WAL, or any file
     for w in (a, b):
         w.store.backend.checkpoint()

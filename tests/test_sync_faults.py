@@ -22,8 +22,8 @@ from faultproxy import Fault, FaultProxy, random_policy
 from models.store import Store
 from sync import client as sc
 from sync.worker import Backoff, SyncWorker
-from sync_harness import (Dept, all_server_events, check_server_log, check_window, memory_keyring,  # noqa: F401
-                          petition, snapshot, windows)
+from sync_harness import (Dept, all_server_events, check_server_chains, check_server_log, check_window,  # noqa: F401
+                          memory_keyring, petition, snapshot, windows)
 
 pytestmark = pytest.mark.pg
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +48,7 @@ def _final_checks(live_server, token, *wins):
         assert w.store.backend.integrity_problems() == []
     snaps = [snapshot(w.store) for w in wins]
     assert all(s == snaps[0] for s in snaps[1:])
+    check_server_chains(live_server.database_url, *wins)
     return events, by_case
 
 
