@@ -12,6 +12,11 @@ Decisions (also in docs/windows-build.md):
   14) are kept; older ones are deleted.
 - A daily backup is made at start (and by :class:`DataCare` while the window stays
   open) when none was made on the current day; one is always made before a migration.
+- The integrity check at start runs before the store opens whenever the last session did
+  not end cleanly (power cut, kill, crash: a ``session-<pid>.open`` marker of a process
+  that is gone is left in the data directory). After a clean shutdown the window opens at
+  once and :class:`DataCare` runs the same check in the background (on a million-case
+  file ``quick_check`` takes seconds), reporting a problem to the window.
 - Restore closes the store, replaces the database file atomically (``os.replace``) and
   keeps the replaced file as ``intake.sqlite3.before-restore`` (its WAL too).
 - The data directory's location, when moved, is recorded in a pointer file
@@ -100,6 +105,7 @@ def check_database(data_dir: str | os.PathLike) -> None:
     if problems:
         log.error("database failed quick_check: %s", problems[:3])
         raise CorruptStoreError(db, problems, newest_good_backup(data_dir))
+    (Path(data_dir) / CHECK_FAILED_FILE).unlink(missing_ok=True)
 
 
 # -- backups -----------------------------------------------------------------------------
@@ -368,17 +374,70 @@ def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return default_data_dir()
 
 
-def open_store(data_dir: str | os.PathLike | None = None, *, daily_backup: bool = True):
+# -- sessions: was the last shutdown clean? ---------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return False  # cannot tell cheaply: treat as gone, so the check runs up front
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+CHECK_FAILED_FILE = "integrity-check-failed"
+
+
+def unclean_shutdown(data_dir: str | os.PathLike) -> bool:
+    """True when a session marker of a process that is gone is left behind, or when the
+    last background check found damage (so the next start checks, and offers a restore)."""
+    if (Path(data_dir) / CHECK_FAILED_FILE).exists():
+        return True
+    for marker in Path(data_dir).glob("session-*.open"):
+        try:
+            pid = int(marker.stem.split("-", 1)[1])
+        except ValueError:
+            return True
+        if not _pid_alive(pid):
+            return True
+    return False
+
+
+def _begin_session(store) -> None:
+    folder = Path(store.data_dir)
+    for marker in folder.glob("session-*.open"):
+        try:
+            pid = int(marker.stem.split("-", 1)[1])
+        except ValueError:
+            pid = -1
+        if not _pid_alive(pid):
+            marker.unlink(missing_ok=True)
+    own = folder / f"session-{os.getpid()}.open"
+    own.write_text(dt.datetime.now().isoformat(timespec="seconds"), encoding="utf-8")
+    store.add_close_callback(lambda: own.unlink(missing_ok=True))
+
+
+def open_store(data_dir: str | os.PathLike | None = None, *, daily_backup: bool = True,
+               check: str = "always"):
     """What every entry point should use: integrity check (raises CorruptStoreError with
-    the newest good backup), backup before migrations, daily backup."""
+    the newest good backup), backup before migrations, daily backup.
+
+    ``check="if_unclean"`` checks up front only after an unclean shutdown; the caller then
+    runs :class:`DataCare` with ``check_at_start=True`` for the background check."""
     from .store import Store
 
     folder = resolve_data_dir(data_dir)
-    check_database(folder)
+    if check == "always" or unclean_shutdown(folder):
+        check_database(folder)
     try:
         store = Store.open(folder, before_migrate=before_migrate_hook(folder))
     except sqlite3.DatabaseError as exc:  # damage quick_check did not see
         raise CorruptStoreError(folder / DB_FILENAME, [str(exc)], newest_good_backup(folder)) from exc
+    _begin_session(store)
     if daily_backup:
         try:
             backup_if_due(folder)
@@ -392,10 +451,14 @@ class DataCare:
     ``checkpoint_every`` seconds and the daily backup (checked hourly).  ``stop()`` then
     closing the store does the final TRUNCATE checkpoint (``Store.close``)."""
 
-    def __init__(self, store, *, checkpoint_every: float = 300.0, backup_every: float = 3600.0):
+    def __init__(self, store, *, checkpoint_every: float = 300.0, backup_every: float = 3600.0,
+                 check_at_start: bool = False, on_problem=None):
         self.store = store
         self.checkpoint_every = checkpoint_every
         self.backup_every = backup_every
+        self.check_at_start = check_at_start
+        # called from the upkeep thread with a CorruptStoreError; the window marshals it
+        self.on_problem = on_problem
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -415,9 +478,31 @@ class DataCare:
         except sqlite3.Error as exc:
             log.warning("checkpoint failed: %s", exc)
 
+    def _check_in_background(self) -> bool:
+        """The start-up check, after the window is shown. False when the file is damaged
+        (then no backup is made of it)."""
+        db = Path(self.store.data_dir) / DB_FILENAME
+        problems = quick_check(db)
+        if not problems:
+            return True
+        log.error("database failed background quick_check: %s", problems[:3])
+        (Path(self.store.data_dir) / CHECK_FAILED_FILE).write_text("; ".join(problems[:3]), encoding="utf-8")
+        if self.on_problem is not None:
+            self.on_problem(CorruptStoreError(db, problems, newest_good_backup(self.store.data_dir)))
+        return False
+
     def _run(self) -> None:
         last_backup = 0.0
         import time
+
+        if self.check_at_start:
+            if not self._check_in_background():
+                return
+            last_backup = time.monotonic()
+            try:
+                backup_if_due(self.store.data_dir)
+            except Exception as exc:  # noqa: BLE001 - upkeep never kills the app
+                log.warning("daily backup failed: %s", exc)
 
         while not self._stop.wait(self.checkpoint_every):
             self.checkpoint()

@@ -60,6 +60,7 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.backend = Backend(self.data_dir / DB_FILENAME, before_migrate=before_migrate)
         self._listeners: list[ChangeListener] = []
+        self._close_callbacks: list[Callable[[], None]] = []
         self._router: Router | None = None
         self._router_lock = threading.Lock()
         self._first_run_setup()
@@ -75,6 +76,13 @@ class Store:
         except sqlite3.Error:
             pass
         self.backend.close()
+        for callback in self._close_callbacks:
+            callback()
+        self._close_callbacks.clear()
+
+    def add_close_callback(self, callback: Callable[[], None]) -> None:
+        """Run after the store is closed cleanly (the session marker uses it)."""
+        self._close_callbacks.append(callback)
 
     # -- set-up ---------------------------------------------------------------------------
     def _first_run_setup(self) -> None:

@@ -330,3 +330,71 @@ def test_window_offers_the_backup_when_the_database_is_damaged(data_dir, shared_
     assert offer_restore(data_dir, info.value) is False      # dialogs suppressed: nothing done
     kind, text = quiet_dialogs[-1]
     assert kind == "question" and good.name in text and "before-restore" in text
+
+
+KILLED_SESSION = r"""
+import sys, time
+from models import backup
+store = backup.open_store(sys.argv[1], daily_backup=False, check="if_unclean")
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_check_runs_up_front_after_an_unclean_shutdown(data_dir, shared_petitions):
+    """Power cut (scenario 5): the next start checks the file before anything touches it."""
+    import signal
+
+    store = backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+    _register(store, shared_petitions, 40)
+    store.close()
+    assert not backup.unclean_shutdown(data_dir)           # a clean close leaves no marker
+    assert not list(data_dir.glob("session-*.open"))
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_SESSION, str(data_dir)], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "open"
+    assert not backup.unclean_shutdown(data_dir)           # alive: not unclean
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert backup.unclean_shutdown(data_dir)
+    _corrupt_middle(data_dir / DB_FILENAME)
+    with pytest.raises(backup.CorruptStoreError):
+        backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+
+
+def _corrupt_case_pages(path: Path) -> None:
+    """Damage leaf pages of the cases table only, which opening the store does not read."""
+    conn = sqlite3.connect(path)
+    try:
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'cases' AND pagetype = 'leaf' ORDER BY pageno")]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        conn.close()
+    with open(path, "r+b") as fh:
+        for pageno in pages[len(pages) // 2:][:3]:
+            fh.seek((pageno - 1) * page_size + 8)
+            fh.write(os.urandom(page_size - 8))
+
+
+def test_after_a_clean_shutdown_the_check_runs_in_the_background(data_dir, shared_petitions):
+    store = backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+    _register(store, shared_petitions, 180)
+    good = backup.make_backup(data_dir, "manual")
+    store.close()
+    _corrupt_case_pages(data_dir / DB_FILENAME)
+    # opens at once (no up-front check after a clean shutdown) …
+    store = backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+    found = []
+    care = backup.DataCare(store, checkpoint_every=3600, check_at_start=True, on_problem=found.append)
+    care.start()
+    care.stop(timeout=60)
+    store.close()
+    # … the background check reports the damage and names the backup …
+    assert found and found[0].backup == good
+    assert not [b for b in backup.list_backups(data_dir) if b.kind == "daily"]  # no backup of a damaged file
+    # … and the next start checks up front and offers the restore
+    with pytest.raises(backup.CorruptStoreError) as info:
+        backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+    assert info.value.backup == good

@@ -81,6 +81,27 @@ def build_main_window(store, user):
     return window
 
 
+def _damage_relay():
+    """Carries a damage report from the upkeep thread to a dialog on the main thread."""
+    from . import errors
+    from .i18n import tr
+    from .qt import QMessageBox, QObject, Qt, Signal
+
+    class DamageRelay(QObject):
+        found = Signal(object)
+
+        def show(self, exc) -> None:
+            text = exc.zh + "\n\n" + tr("Save what you are typing, then close the program: at the "
+                                         "next start it offers to restore the backup.")
+            errors.last_messages.append(("bug", text))
+            if not errors.SUPPRESS_DIALOGS:
+                QMessageBox.critical(None, tr("Database damaged"), text)
+
+    relay = DamageRelay()
+    relay.found.connect(relay.show, Qt.QueuedConnection)
+    return relay
+
+
 def run(args) -> int:
     from models.errors import describe, is_user_error
     from models.store import Store, default_data_dir
@@ -94,12 +115,14 @@ def run(args) -> int:
 
     from .crash_dialog import install_crash_handling, offer_restore
     try:
-        try:  # integrity check, backup before migrations, daily backup: models/backup.py
-            store = backup.open_store(data_dir)
+        # integrity check up front only after an unclean shutdown (power cut, crash);
+        # otherwise it runs in the background once the window shows (DataCare below)
+        try:
+            store = backup.open_store(data_dir, daily_backup=False, check="if_unclean")
         except backup.CorruptStoreError as exc:
             if not offer_restore(data_dir, exc):
                 return 2
-            store = backup.open_store(data_dir)
+            store = backup.open_store(data_dir, daily_backup=False)
     except Exception as exc:
         if not is_user_error(exc):
             log.exception("store could not be opened")
@@ -111,7 +134,9 @@ def run(args) -> int:
         install_language(app, language)
     sys.excepthook = _excepthook
     install_crash_handling(data_dir)  # bugs: report in crash-reports/, dialog keeps the draft
-    care = backup.DataCare(store).start()  # WAL checkpoints, daily backup while open
+    damage = _damage_relay()
+    care = backup.DataCare(store, check_at_start=True,  # integrity check, WAL, daily backup
+                           on_problem=damage.found.emit).start()
     from .first_run import needs_first_run, run_first_run_wizard
     if needs_first_run(store) and not os.environ.get("QYSQ_FIRST_ADMIN") and not run_first_run_wizard(store):
         care.stop()

@@ -4,6 +4,14 @@
   <context>
     <name>ui</name>
     <message>
+      <source>Save what you are typing, then close the program: at the next start it offers to restore the backup.</source>
+      <translation>请先保存正在输入的内容，然后关闭程序：下次启动时会提示从备份恢复。</translation>
+    </message>
+    <message>
+      <source>Database damaged</source>
+      <translation>数据库已损坏</translation>
+    </message>
+    <message>
       <source>Case</source>
       <translation>案件</translation>
     </message>
@@ -474,10 +482,6 @@
     <message>
       <source>Restore this backup now? The damaged file is kept beside it (intake.sqlite3.before-restore).</source>
       <translation>现在恢复此备份吗？损坏的文件会保留在旁边（intake.sqlite3.before-restore）。</translation>
-    </message>
-    <message>
-      <source>Database damaged</source>
-      <translation>数据库已损坏</translation>
     </message>
     <message>
       <source>Restore</source>
