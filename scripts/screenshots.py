@@ -58,16 +58,30 @@ def build_demo_store(data_dir: Path):
                                      (9, "增值税发票领用额度不足", "年底订单增加，增值税专用发票领用额度不够用，申请临时增加额度。")):
         cases.append(store.register(dict(regular, title=title, content=content, lead_dept=None,
                                          received_at=iso(current - dt.timedelta(days=days_ago)), clerk="lihong")))
-    # department replies and ratings on older cases
+    # department replies (most within the deadline), then the window's part: some replies
+    # not yet handed over (待告知), some handed over and not yet rated (待评价)
     for case in cases:
-        age = (current - dt.datetime.fromisoformat(case["received_at"])).days
-        if age >= 4 and rng.random() < 0.6:
-            store.record_reply(case["id"], dept_code=case["lead_dept"], analysis="经现场核实，情况属实。",
-                               measures="已协调相关股室办理，并电话告知企业。", policy_basis="《优化营商环境条例》",
-                               actor="dept")
-            rating = rng.choice(["非常满意", "满意", "满意", "基本满意", "不满意"])
-            store.evaluate(case["id"], rating, "" if rating != "不满意" else "答复只有政策条文，问题没解决",
-                           clerk="wangxm")
+        received = dt.datetime.fromisoformat(case["received_at"])
+        if (current - received).days < 1 or rng.random() > 0.7:
+            continue
+        due = dt.datetime.fromisoformat(case["due_at"])
+        if rng.random() < 0.8:
+            replied = received + (due - received) * rng.uniform(0.2, 0.9)
+        else:
+            replied = due + dt.timedelta(hours=rng.randint(2, 30))
+        replied = min(replied, current - dt.timedelta(minutes=10))
+        store.record_reply(case["id"], dept_code=case["lead_dept"], analysis="经现场核实，企业反映情况属实。",
+                           measures="已协调相关股室办理，并电话告知企业办理进度。", policy_basis="《优化营商环境条例》第十条",
+                           actor="dept", replied_at=iso(replied))
+        fate = rng.random()
+        if fate < 0.2:
+            continue
+        store.record_notified(case["id"], rng.choice(["当面", "电话", "短信"]), clerk="wangxm")
+        if fate < 0.35:
+            continue
+        rating = rng.choice(["非常满意", "满意", "满意", "基本满意", "不满意"])
+        store.evaluate(case["id"], rating, "" if rating != "不满意" else "答复只有政策条文，问题没解决",
+                       clerk="wangxm")
     photo = data_dir / "现场照片.png"
     _demo_photo(photo)
     store.add_attachment(cases[-1]["id"], photo, clerk="wangxm")
@@ -171,17 +185,21 @@ def main() -> int:
     window.enterprises.show_enterprise(busiest)
     pump(800)
     shot(window, "08-enterprises")
-    window.show_view(3)
-    shot(window, "09-supervision")
-    window.show_view(4)
-    shot(window, "10-settings")
+    window.show_view(window.tabs.indexOf(window.replies))
+    pump(800)
+    shot(window, "09-replies")
+    window.show_view(window.tabs.indexOf(window.supervision))
+    pump(1500)
+    shot(window, "10-supervision")
+    window.show_view(window.tabs.indexOf(window.settings))
+    shot(window, "11-settings")
 
     from models.users import Users
     from ui.signin import SignInDialog
     signin = SignInDialog(Users(store.backend), window_code=store.window_code, centre=store.county.centre_name)
     signin.username_edit.setText("wangxm")
     signin.show()
-    shot(signin, "11-sign-in")
+    shot(signin, "12-sign-in")
     signin.reject()
     window.close()
     store.close()

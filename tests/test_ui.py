@@ -356,5 +356,5 @@ def test_administrator_edits_county_configuration(qtbot, window, store):
     store.apply_county_config(CountyConfig.from_json(dialog.values()))
     assert store.county.supervision_phone == "0736-1234567"
     assert store.county.grade_days["general"] == 4
-    window.show_view(4)
+    window.show_view(window.tabs.indexOf(window.settings))
     assert window.settings.edit_county_button.isEnabled()          # wangxm is an administrator

@@ -1,9 +1,9 @@
-"""The main window: 受理 / 案件 / 企业 / 督办 / 设置, and the status bar.
+"""The main window: 受理 / 案件 / 企业 / 答复 / 督办 / 设置, and the status bar.
 
 The status bar always shows the clerk and window, the sync state ("单机" until the sync
 module provides one through ``set_sync_state``), yellow and red counts (recounted in the
 background after changes), and a warning when the current or next year's holiday
-schedule is missing.  Alt+1…5 switch views.
+schedule is missing.  Alt+1…6 switch views.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .enterprises import EnterprisesView
 from .i18n import tr
 from .intake import IntakeView
 from .operations import Op
+from .replies_view import RepliesView
 from .qt import QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, QTimer, QVBoxLayout, QWidget
 from .settings_view import SettingsView
 from .supervision import make_supervision_view
@@ -43,9 +44,12 @@ class MainWindow(QMainWindow):
         # built when first opened: the supervision view computes figures and the settings
         # view asks the print system for printers, neither belongs on the start-up path
         self.supervision = LazyView(lambda: make_supervision_view(ctx))
+        # 待告知 / 待评价: a department's reply handed over, the enterprise's rating taken
+        self.replies = LazyView(lambda: RepliesView(ctx))
         self.settings = LazyView(lambda: SettingsView(ctx))
         for view, label in ((self.intake, tr("Intake")), (self.cases, tr("Cases")),
-                            (self.enterprises, tr("Enterprises")), (self.supervision, tr("Supervision")),
+                            (self.enterprises, tr("Enterprises")), (self.replies, tr("Replies")),
+                            (self.supervision, tr("Supervision")),
                             (self.settings, tr("Settings"))):
             self.tabs.addTab(view, label)
         for i in range(self.tabs.count()):

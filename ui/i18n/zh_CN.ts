@@ -800,6 +800,10 @@
       <translation>企业</translation>
     </message>
     <message>
+      <source>Replies</source>
+      <translation>答复告知</translation>
+    </message>
+    <message>
       <source>Supervision</source>
       <translation>督办</translation>
     </message>
