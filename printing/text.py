@@ -78,6 +78,8 @@ def _wrap_para(text: str, size: float, avail: float, first: float) -> list[str]:
         # does not fit
         if tok.isspace():
             i += 1
+            if i < len(toks) and toks[i][:1] in NO_START:
+                continue    # drop the space: the punctuation after it is pulled back below
             out.append("".join(line).rstrip())
             line, lw, lim = [], 0.0, avail
             continue
@@ -103,8 +105,11 @@ def _wrap_para(text: str, size: float, avail: float, first: float) -> list[str]:
                     break
                 if carry[0][0] not in NO_START:
                     break
-        # opening punctuation must not end this line
-        while len(line) > 1 and line[-1] and line[-1][-1] in NO_END:
+        # opening punctuation must not end this line, as long as what moves down still
+        # fits on the next line with the token that did not fit (a run of nothing but
+        # opening quotes would otherwise move down whole and overflow)
+        while (len(line) > 1 and line[-1] and line[-1][-1] in NO_END
+               and width("".join([line[-1], *carry, tok]), size) <= avail + 1e-6):
             carry.insert(0, line.pop())
         out.append("".join(line).rstrip())
         line = carry
