@@ -4,8 +4,6 @@ every test ends with (each case exactly once everywhere, chains verify, same sta
 from __future__ import annotations
 
 import collections
-import json
-import uuid
 from pathlib import Path
 
 import httpx

@@ -16,7 +16,6 @@ from faultproxy import Fault, FaultProxy
 from models import protocol as p
 from models.calendar import BEIJING, now
 from sync import client as sc
-from sync import credentials
 from sync_harness import (Dept, all_server_events, check_server_chains, check_server_log, check_window,  # noqa: F401
                           memory_keyring, petition, received_for_colour, snapshot, windows)
 

@@ -6,7 +6,6 @@ window, nothing is waiting, and the hash chains verify. Bounded in time, no time
 assertions."""
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
