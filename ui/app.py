@@ -154,10 +154,18 @@ def run(args) -> int:
         store.backend.set_setting("last_clerk", user.username)
         store.backend.set_setting("current_clerk", user.username)
     window = build_main_window(store, user)
+    from .sync_status import SyncBridge, ask_token_if_needed
+
+    sync_bridge = SyncBridge(store, parent=window)   # idle ("单机") until enrolled
+    sync_bridge.attach(window)
+    window.ctx.sync = sync_bridge
     window.show()
+    ask_token_if_needed(window, store)
+    sync_bridge.start()
     if os.environ.get("QYSQ_EXIT_WHEN_SHOWN"):  # the start-up benchmark measures to here
         QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
     code = app.exec()
+    sync_bridge.stop()
     care.stop()
     store.close()
     return code

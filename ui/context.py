@@ -37,6 +37,8 @@ class AppContext:
     user: User
     hub: ChangeHub
     drafts: DraftStore = field(init=False)
+    # the sync bridge (ui/sync_status.SyncBridge) once the app has started one
+    sync: object | None = field(default=None, init=False)
 
     def __post_init__(self):
         self.drafts = DraftStore(self.store.data_dir)

@@ -159,6 +159,17 @@ class SettingsView(QWidget):
         form.addRow(tr("Window code") + "：", QLabel(store.window_code))
         form.addRow(tr("Mode") + "：", QLabel(tr("Standalone (not enrolled)") if mode == "standalone" else mode))
         form.addRow(tr("Signed in") + "：", QLabel(f"{self.ctx.user.display_name}（{ROLE_LABELS[self.ctx.user.role]}）"))
+        sync_row = QHBoxLayout()
+        self.enrol_button = QPushButton(tr("Enrol with the county server…"))
+        self.enrol_button.setEnabled(self.ctx.user.role == "admin")
+        self.enrol_button.clicked.connect(self._enrol)
+        self.sync_button = QPushButton(tr("Sync now"))
+        self.sync_button.setEnabled(mode == "enrolled")
+        self.sync_button.clicked.connect(self._sync_now)
+        sync_row.addWidget(self.enrol_button)
+        sync_row.addWidget(self.sync_button)
+        sync_row.addStretch(1)
+        form.addRow(tr("County server") + "：", sync_row)
         self.language_combo = QComboBox()
         for code, label in LANGUAGES.items():
             self.language_combo.addItem(label, code)
@@ -167,6 +178,28 @@ class SettingsView(QWidget):
         self.language_combo.currentIndexChanged.connect(self._language_changed)
         form.addRow(tr("Language") + "：", self.language_combo)
         return box
+
+    def _enrol(self) -> None:
+        dialog = EnrolDialog(self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        from sync import client as sync_client
+
+        store = self.ctx.store
+        url, code, ca_file = dialog.values()
+
+        def enrolled(answer) -> None:
+            show_info(tr("County server"), tr("Enrolled as window {code}. Cases registered before are kept "
+                                              "and sent with the next sync.").format(code=store.window_code), self)
+            self.sync_button.setEnabled(True)
+            self._sync_now()
+
+        Op(lambda: sync_client.enroll(store, url, code, ca_file=ca_file or None),
+           parent_widget=self).success(enrolled).run_in_background(owner=self)
+
+    def _sync_now(self) -> None:
+        if self.ctx.sync is not None:
+            self.ctx.sync.sync_now()
 
     def _language_changed(self) -> None:
         self.ctx.set_setting("ui_language", self.language_combo.currentData())
@@ -387,3 +420,43 @@ class CountyEditDialog(QDialog):
         data["grade_days"] = {g: spin.value() for g, spin in self.grade_spins.items()}
         data["warning_days"] = self.warning_spin.value()
         return data
+
+
+class EnrolDialog(QDialog):
+    """Server address, the one-time enrolment code from the county's IT office, and an
+    optional county CA file (TLS verification always stays on)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("Enrol with the county server"))
+        form = QFormLayout(self)
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("https://zwfw.example.gov.cn")
+        self.code_edit = QLineEdit()
+        self.ca_edit = QLineEdit()
+        browse = QPushButton(tr("Choose…"))
+        browse.clicked.connect(self._choose_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_edit, 1)
+        ca_row.addWidget(browse)
+        form.addRow(tr("Server address") + "：", self.url_edit)
+        form.addRow(tr("Enrolment code") + "：", self.code_edit)
+        form.addRow(tr("County CA file (optional)") + "：", ca_row)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _choose_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("County CA file (optional)"), "", "PEM (*.pem *.crt *.cer)")
+        if path:
+            self.ca_edit.setText(path)
+
+    def _accept(self) -> None:
+        if not self.url_edit.text().strip() or not self.code_edit.text().strip():
+            show_info(tr("County server"), tr("Enter the server address and the enrolment code."), self)
+            return
+        self.accept()
+
+    def values(self) -> tuple[str, str, str]:
+        return self.url_edit.text().strip(), self.code_edit.text().strip(), self.ca_edit.text().strip()

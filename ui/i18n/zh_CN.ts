@@ -605,7 +605,7 @@
     </message>
     <message>
       <source>Enrolment code</source>
-      <translation>接入码</translation>
+      <translation>登记码</translation>
     </message>
     <message>
       <source>CA certificate</source>
@@ -613,7 +613,7 @@
     </message>
     <message>
       <source>Enter the server address and the enrolment code.</source>
-      <translation>请输入服务器地址和接入码。</translation>
+      <translation>请填写服务器地址和登记码。</translation>
     </message>
     <message>
       <source>Window code</source>
@@ -864,6 +864,14 @@
       <translation>本窗口</translation>
     </message>
     <message>
+      <source>Enrol with the county server…</source>
+      <translation>登记到县级服务器…</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>立即同步</translation>
+    </message>
+    <message>
       <source>Language</source>
       <translation>界面语言</translation>
     </message>
@@ -956,6 +964,18 @@
       <translation>黄色预警（期限前工作日数）</translation>
     </message>
     <message>
+      <source>Enrol with the county server</source>
+      <translation>登记到县级服务器</translation>
+    </message>
+    <message>
+      <source>Choose…</source>
+      <translation>选择…</translation>
+    </message>
+    <message>
+      <source>County CA file (optional)</source>
+      <translation>县级 CA 证书文件（可选）</translation>
+    </message>
+    <message>
       <source>Code</source>
       <translation>代码</translation>
     </message>
@@ -1004,6 +1024,10 @@
       <translation>当前用户</translation>
     </message>
     <message>
+      <source>County server</source>
+      <translation>县级服务器</translation>
+    </message>
+    <message>
       <source>Printer</source>
       <translation>打印机</translation>
     </message>
@@ -1046,6 +1070,10 @@
     <message>
       <source>{n} working day(s) before the deadline</source>
       <translation>期限前 {n} 个工作日</translation>
+    </message>
+    <message>
+      <source>Enrolled as window {code}. Cases registered before are kept and sent with the next sync.</source>
+      <translation>已登记为窗口 {code}。此前登记的诉求均已保留，将在下次同步时上传。</translation>
     </message>
     <message>
       <source>{grade}: working days</source>
