@@ -287,8 +287,10 @@ def test_worker_goes_offline_backs_off_and_catches_up_on_reconnect(live_server, 
     worker.start()
     try:
         _register_many(w, shared_petitions, 3)
-        assert wait_for(lambda s: s.online is False and s.events_waiting == 6 and s.last_error)
-        offline = [s for s in statuses if s.online is False][-1]
+        assert wait_for(lambda s: s.online is False and s.events_waiting == 6 and s.last_error
+                        and not s.syncing)
+        # the worker keeps retrying: take a status between two rounds
+        offline = [s for s in statuses if s.online is False and not s.syncing][-1]
         assert "离线" in offline.summary_zh() and "待上传 6 条" in offline.summary_zh()
         proxy.offline = False
         worker.network_changed(True)
