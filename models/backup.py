@@ -77,8 +77,13 @@ class CorruptStoreError(CorruptDatabaseError):
 
 
 # -- integrity -------------------------------------------------------------------------
-def quick_check(path: str | os.PathLike) -> list[str]:
-    """``PRAGMA quick_check`` of a database file; [] when it is sound."""
+class CheckInterrupted(Exception):
+    """The check was stopped (the window is closing) before it finished."""
+
+
+def quick_check(path: str | os.PathLike, *, stop: threading.Event | None = None) -> list[str]:
+    """``PRAGMA quick_check`` of a database file; [] when it is sound. With ``stop``, the
+    check ends early (``CheckInterrupted``) once the event is set."""
     path = Path(path)
     if not path.exists():
         return [f"missing: {path}"]
@@ -86,8 +91,14 @@ def quick_check(path: str | os.PathLike) -> list[str]:
         conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         return [str(exc)]
+    if stop is not None:
+        conn.set_progress_handler(lambda: 1 if stop.is_set() else 0, 20_000)
     try:
         rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.OperationalError as exc:
+        if stop is not None and stop.is_set():
+            raise CheckInterrupted() from exc
+        return [str(exc)]
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     finally:
@@ -482,7 +493,10 @@ class DataCare:
         """The start-up check, after the window is shown. False when the file is damaged
         (then no backup is made of it)."""
         db = Path(self.store.data_dir) / DB_FILENAME
-        problems = quick_check(db)
+        try:
+            problems = quick_check(db, stop=self._stop)
+        except CheckInterrupted:
+            return False   # closing: neither judged nor backed up; the next start checks again
         if not problems:
             return True
         log.error("database failed background quick_check: %s", problems[:3])

@@ -398,3 +398,23 @@ def test_after_a_clean_shutdown_the_check_runs_in_the_background(data_dir, share
     with pytest.raises(backup.CorruptStoreError) as info:
         backup.open_store(data_dir, daily_backup=False, check="if_unclean")
     assert info.value.backup == good
+
+
+def test_closing_the_window_stops_a_background_check_at_once(data_dir, shared_petitions):
+    import threading
+    import time
+
+    store = backup.open_store(data_dir, daily_backup=False)
+    _register(store, shared_petitions, 180)
+    store.close()
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(backup.CheckInterrupted):
+        backup.quick_check(data_dir / DB_FILENAME, stop=stop)
+    store = backup.open_store(data_dir, daily_backup=False, check="if_unclean")
+    care = backup.DataCare(store, checkpoint_every=3600, check_at_start=True)
+    care.start()
+    started = time.monotonic()
+    care.stop(timeout=30)
+    assert time.monotonic() - started < 5
+    store.close()

@@ -128,6 +128,12 @@ def run(args) -> int:
             log.exception("store could not be opened")
         QMessageBox.critical(None, "企业诉求受理", describe(exc))
         return 2
+    # the router's segmenter dictionary loads in one long call that holds the GIL; started
+    # now, it is done while the sign-in dialog waits for the clerk, not while they type a
+    # petition
+    import threading
+
+    threading.Thread(target=lambda: store.router, name="router-warm-up", daemon=True).start()
     language = store.backend.get_setting("ui_language", "zh_CN")
     if language != "zh_CN":
         from .i18n import install_language
