@@ -41,30 +41,40 @@ def error_entry(line: int, exc) -> dict:
 
 # -- subcommands -------------------------------------------------------------------------
 def cmd_intake(args) -> int:
-    from models.errors import ValidationError
     from models.importer import read_json_lines
 
     store = open_store(args)
     printer = _receipt_printer(store, args.print) if args.print else None
+
+    def register(item: dict) -> dict:
+        case = store.register(item, clerk=args.clerk)
+        out = _case_summary(case)
+        if printer:
+            out["receipt_pdf"] = str(printer(case))
+        return out
+
+    failures = _each_record(read_json_lines(sys.stdin), register)
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def _each_record(items, handle: Callable[[dict], dict]) -> int:
+    """Feed each record to ``handle`` and print one JSON answer per line; a bad record is
+    reported (stdout and stderr) and the rest go on. Returns how many were refused."""
+    from models.errors import ValidationError
+
     failures = 0
-    for number, item in read_json_lines(sys.stdin):
-        if isinstance(item, ValidationError):
-            failures += 1
-            emit(error_entry(number, item))
-            say(f"第{number}行：{item.zh}")
-            continue
+    for number, item in items:
         try:
-            case = store.register(item, clerk=args.clerk)
+            if isinstance(item, ValidationError):
+                raise item
+            answer = handle(item)
         except ValidationError as exc:
             failures += 1
             emit(error_entry(number, exc))
             say(f"第{number}行：{exc.zh}")
             continue
-        out = {"line": number, "ok": True, **_case_summary(case)}
-        if printer:
-            out["receipt_pdf"] = str(printer(case))
-        emit(out)
-    return EXIT_PARTIAL if failures else EXIT_OK
+        emit({"line": number, "ok": True, **answer})
+    return failures
 
 
 def _case_summary(case: dict) -> dict:
@@ -91,31 +101,21 @@ def _receipt_printer(store, directory: str) -> Callable[[dict], Path]:
 
 
 def cmd_import(args) -> int:
-    from models.errors import ValidationError
     from models.importer import read_file
 
     store = open_store(args)
-    stored = skipped = failures = 0
-    for number, item in read_file(args.file, args.format):
-        if isinstance(item, ValidationError):
-            failures += 1
-            emit(error_entry(number, item))
-            say(f"第{number}行：{item.zh}")
-            continue
-        try:
-            case = store.import_record(item, clerk=args.clerk)
-        except ValidationError as exc:
-            failures += 1
-            emit(error_entry(number, exc))
-            say(f"第{number}行：{exc.zh}")
-            continue
+    counts = {"stored": 0, "skipped": 0}
+
+    def import_one(item: dict) -> dict:
+        case = store.import_record(item, clerk=args.clerk)
         if case is None:
-            skipped += 1
-            emit({"line": number, "ok": True, "skipped": "already imported"})
-        else:
-            stored += 1
-            emit({"line": number, "ok": True, **_case_summary(case)})
-    say(f"导入完成：新增 {stored} 件，跳过重复 {skipped} 件，失败 {failures} 行。")
+            counts["skipped"] += 1
+            return {"skipped": "already imported"}
+        counts["stored"] += 1
+        return _case_summary(case)
+
+    failures = _each_record(read_file(args.file, args.format), import_one)
+    say(f"导入完成：新增 {counts['stored']} 件，跳过重复 {counts['skipped']} 件，失败 {failures} 行。")
     return EXIT_PARTIAL if failures else EXIT_OK
 
 
@@ -125,27 +125,20 @@ def cmd_route(args) -> int:
     from models.intake import check_text
 
     store = open_store(args)
-    failures = 0
-    for number, item in read_json_lines(sys.stdin):
-        try:
-            if isinstance(item, ValidationError):
-                raise item
-            if not isinstance(item, dict):
-                raise ValidationError("每条记录应为一个 JSON 对象。", "Each record must be a JSON object.")
-            title = check_text(item.get("title"), "title", limit=store.county.title_limit)
-            content = check_text(item.get("content"), "content", multiline=True, limit=store.county.content_limit)
-            if not (title.strip() or content.strip()):
-                raise ValidationError("缺少标题和内容。", "Both title and content are missing.", field="content")
-        except ValidationError as exc:
-            failures += 1
-            emit(error_entry(number, exc))
-            say(f"第{number}行：{exc.zh}")
-            continue
+
+    def route(item) -> dict:
+        if not isinstance(item, dict):
+            raise ValidationError("每条记录应为一个 JSON 对象。", "Each record must be a JSON object.")
+        title = check_text(item.get("title"), "title", limit=store.county.title_limit)
+        content = check_text(item.get("content"), "content", multiline=True, limit=store.county.content_limit)
+        if not (title.strip() or content.strip()):
+            raise ValidationError("缺少标题和内容。", "Both title and content are missing.", field="content")
         ranked = store.route(title, content, limit=args.limit)
         lead = ranked[0].dept
-        emit({"line": number, "ok": True, "lead_dept": lead,
-              "co_depts": store.router.suggest_co_depts(ranked, lead),
-              "suggestions": [s.as_dict() for s in ranked]})
+        return {"lead_dept": lead, "co_depts": store.router.suggest_co_depts(ranked, lead),
+                "suggestions": [s.as_dict() for s in ranked]}
+
+    failures = _each_record(read_json_lines(sys.stdin), route)
     return EXIT_PARTIAL if failures else EXIT_OK
 
 

@@ -20,7 +20,6 @@ from .operations import Op
 from .replies_view import RepliesView
 from .qt import QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, QTimer, QVBoxLayout, QWidget
 from .settings_view import SettingsView
-from .supervision import make_supervision_view
 
 COLOUR_REFRESH_MS = 60_000
 COLOUR_DEBOUNCE_MS = 1_000
@@ -43,7 +42,7 @@ class MainWindow(QMainWindow):
         self.enterprises = EnterprisesView(ctx)
         # built when first opened: the supervision view computes figures and the settings
         # view asks the print system for printers, neither belongs on the start-up path
-        self.supervision = LazyView(lambda: make_supervision_view(ctx))
+        self.supervision = LazyView(lambda: _supervision_view(ctx))
         # 待告知 / 待评价: a department's reply handed over, the enterprise's rating taken
         self.replies = LazyView(lambda: RepliesView(ctx))
         self.settings = LazyView(lambda: SettingsView(ctx))
@@ -178,3 +177,9 @@ class LazyView(QWidget):
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self.widget(), name)
+
+
+def _supervision_view(ctx: AppContext) -> QWidget:
+    from .supervision_view import SupervisionView   # charts and figures: not on the start-up path
+
+    return SupervisionView(ctx)

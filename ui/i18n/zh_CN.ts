@@ -1119,25 +1119,5 @@
       <source>Window {code}</source>
       <translation>窗口 {code}</translation>
     </message>
-    <message>
-      <source>Refresh</source>
-      <translation>刷新</translation>
-    </message>
-    <message>
-      <source>Overview by lead department. Rates, topics and exports come with the supervision module.</source>
-      <translation>按牵头单位汇总。响应率、按时率、热点问题和导出由督办模块提供。</translation>
-    </message>
-    <message>
-      <source>Counting…</source>
-      <translation>统计中…</translation>
-    </message>
-    <message>
-      <source>Total</source>
-      <translation>合计</translation>
-    </message>
-    <message>
-      <source>Open {open} · yellow {yellow} · red {red}</source>
-      <translation>在办 {open} · 黄色 {yellow} · 红色 {red}</translation>
-    </message>
   </context>
 </TS>
