@@ -156,6 +156,16 @@ _M2_SUPERVISION = """
         ) WITHOUT ROWID;
 """
 
+# 3: a confirmed routing's training signal is written with its case as one row and folded
+# into routing_stats in batches (Store.flush_routing), so that registering a case stays a
+# small transaction instead of a hundred counter upserts.
+_M3_ROUTING_QUEUE = """
+        CREATE TABLE routing_pending (
+            id INTEGER PRIMARY KEY, dept_code TEXT NOT NULL, sign INTEGER NOT NULL,
+            tokens TEXT NOT NULL
+        );
+"""
+
 # Each entry is one migration's SQL, run in one transaction with its user_version bump.
-MIGRATIONS: list[str] = [_M1_INITIAL, _M2_SUPERVISION]
+MIGRATIONS: list[str] = [_M1_INITIAL, _M2_SUPERVISION, _M3_ROUTING_QUEUE]
 SCHEMA_VERSION = len(MIGRATIONS)

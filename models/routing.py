@@ -89,12 +89,16 @@ def _bigrams(text: str) -> list[str]:
     return out
 
 
+TOKEN_CACHE_SIZE = 16
+
+
 class Router:
     def __init__(self, county: CountyConfig, stats: dict[str, Counter] | None = None,
                  docs: dict[str, int] | None = None, *, pseudo_docs: float = PSEUDO_DOCS,
                  keyword_weight: float = KEYWORD_WEIGHT, mention_weight: float = MENTION_WEIGHT,
                  title_weight: float = TITLE_WEIGHT, temperature: float = TEMPERATURE):
         self.county = county
+        self._token_cache: dict[str, tuple[str, ...]] = {}
         self.pseudo_docs = pseudo_docs
         self.kw_weight = keyword_weight
         self.mention_weight = mention_weight
@@ -138,11 +142,20 @@ class Router:
 
     # -- text -------------------------------------------------------------------------
     def tokens(self, text: str) -> list[str]:
-        """Features learned from: jieba words and character bigrams, each once."""
-        words = [t for t in self._tokenizer.lcut(text or "", HMM=False)
-                 if t.strip() and t not in _STOPWORDS and _TOKEN_OK.search(t)
-                 and (len(t) > 1 or t in self._single_char_keywords)]
-        return list(dict.fromkeys(words + _bigrams(text)))
+        """Features learned from: jieba words and character bigrams, each once.
+
+        The last few texts are remembered: the window routes a petition while the clerk
+        types and learns from the same text when it is saved."""
+        cached = self._token_cache.get(text)
+        if cached is None:
+            words = [t for t in self._tokenizer.lcut(text or "", HMM=False)
+                     if t.strip() and t not in _STOPWORDS and _TOKEN_OK.search(t)
+                     and (len(t) > 1 or t in self._single_char_keywords)]
+            cached = tuple(dict.fromkeys(words + _bigrams(text)))
+            if len(self._token_cache) >= TOKEN_CACHE_SIZE:
+                self._token_cache.pop(next(iter(self._token_cache)))
+            self._token_cache[text] = cached
+        return list(cached)
 
     def _words(self, text: str) -> list[str]:
         return [t for t in self._tokenizer.lcut(text or "", HMM=False)

@@ -6,6 +6,7 @@ touch SQL themselves; listeners registered with ``on_change`` hear what changed.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -31,6 +32,7 @@ from .projection import apply as apply_event
 from .routing import Router, Suggestion
 from .search import CaseFilter, colour_of, fts_text
 
+ROUTING_FLUSH_EVERY = 500
 # Before enrolment a window numbers its receipts under "SA" + four hex digits of its own
 # device id, so two standalone installations of one county never print the same number.
 STANDALONE_PREFIX = "SA"
@@ -71,6 +73,10 @@ class Store:
         return cls(data_dir or default_data_dir(), **kw)
 
     def close(self) -> None:
+        try:
+            self.flush_routing()
+        except sqlite3.Error:
+            pass  # the queue stays and is folded at the next start
         try:  # fold the WAL back into the file, so that a copy of the file is complete
             self.backend.checkpoint()
         except sqlite3.Error:
@@ -196,6 +202,7 @@ class Store:
     def router(self) -> Router:
         with self._router_lock:
             if self._router is None:
+                self.flush_routing()
                 stats: dict[str, Counter] = defaultdict(Counter)
                 for row in self.backend.query("SELECT dept_code, token, n FROM routing_stats"):
                     stats[row[0]][row[1]] = row[2]
@@ -207,17 +214,52 @@ class Store:
         return self.router.rank(title, content, limit=limit)
 
     def _learn(self, title: str, content: str, dept: str, sign: int = 1) -> None:
+        """A confirmed (+1) or withdrawn (-1) routing: the router learns at once; the
+        counts reach routing_stats through routing_pending, written in the caller's
+        transaction."""
         router = self.router
         tokens = router.tokens(f"{title}\n{content}")
         router.learn(tokens, dept, sign)
-        counts = Counter(tokens)
-        self.backend.conn.executemany(
-            "INSERT INTO routing_stats(dept_code, token, n) VALUES (?,?,?) "
-            "ON CONFLICT(dept_code, token) DO UPDATE SET n = n + excluded.n",
-            [(dept, t, sign * n) for t, n in counts.items()])
-        self.backend.execute("DELETE FROM routing_stats WHERE dept_code = ? AND n <= 0", (dept,))
-        self.backend.execute("INSERT INTO routing_docs(dept_code, n) VALUES (?, ?) "
-                             "ON CONFLICT(dept_code) DO UPDATE SET n = max(0, n + excluded.n)", (dept, sign))
+        cur = self.backend.execute("INSERT INTO routing_pending(dept_code, sign, tokens) VALUES (?, ?, ?)",
+                                   (dept, sign, json.dumps(tokens, ensure_ascii=False)))
+        if cur.lastrowid % ROUTING_FLUSH_EVERY == 0:
+            self.flush_routing()
+
+    @contextlib.contextmanager
+    def _learning_transaction(self):
+        """A transaction in which the router may learn: when it rolls back, the router is
+        rebuilt from what was stored, so it never keeps a lesson the store lost."""
+        try:
+            with self.backend.transaction():
+                yield
+        except BaseException:
+            with self._router_lock:
+                self._router = None
+            raise
+
+    def flush_routing(self) -> int:
+        """Fold the queued training signals into the per-department counts."""
+        with self.backend.transaction():
+            rows = self.backend.query("SELECT id, dept_code, sign, tokens FROM routing_pending ORDER BY id")
+            if not rows:
+                return 0
+            counts: Counter = Counter()
+            docs: Counter = Counter()
+            for row in rows:
+                for token in json.loads(row["tokens"]):
+                    counts[(row["dept_code"], token)] += row["sign"]
+                docs[row["dept_code"]] += row["sign"]
+            self.backend.conn.executemany(
+                "INSERT INTO routing_stats(dept_code, token, n) VALUES (?,?,?) "
+                "ON CONFLICT(dept_code, token) DO UPDATE SET n = n + excluded.n",
+                [(d, t, n) for (d, t), n in counts.items() if n])
+            self.backend.execute("DELETE FROM routing_stats WHERE n <= 0")
+            self.backend.conn.executemany(
+                "INSERT INTO routing_docs(dept_code, n) VALUES (?, max(0, ?)) "
+                "ON CONFLICT(dept_code) DO UPDATE SET n = max(0, n + excluded.n)",
+                [(d, n) for d, n in docs.items() if n])
+            self.backend.execute("DELETE FROM routing_pending WHERE id <= ?", (rows[-1]["id"],))
+        return len(rows)
 
     # -- change notifications -------------------------------------------------------------
     def on_change(self, listener: ChangeListener) -> Callable[[], None]:
@@ -265,9 +307,12 @@ class Store:
             b.execute("INSERT INTO cases_fts(cases_fts, rowid, body) VALUES('delete', ?, ?)", (rowid, old_text))
         b.execute("INSERT INTO cases_fts(rowid, body) VALUES (?, ?)", (rowid, new_text))
 
-    def _apply_and_project(self, event: dict, old: dict | None) -> dict:
-        state = apply_event(old, event, self.deadline_fn)
-        self._apply_side_tables(event)
+    def _apply_and_project(self, events: dict | list[dict], old: dict | None) -> dict:
+        """Apply one or more events of one case, then write its row once."""
+        state = old
+        for event in events if isinstance(events, list) else [events]:
+            state = apply_event(state, event, self.deadline_fn)
+            self._apply_side_tables(event)
         self._write_projection(state, old)
         return state
 
@@ -332,7 +377,7 @@ class Store:
         received = req.received_at or now()
         deadline = self.deadline(received, grade)
         case_id = str(uuid6.uuid7())
-        with self.backend.transaction():
+        with self._learning_transaction():
             receipt_no = self._next_receipt_no(received)
             self._upsert_enterprise(req.enterprise)
             payload = {
@@ -347,10 +392,9 @@ class Store:
             }
             if req.source_id:
                 payload["source_id"] = req.source_id
-            ev = self._append_local(case_id, p.CASE_REGISTERED, payload, actor)
-            state = self._apply_and_project(ev, None)
-            ev = self._append_local(case_id, p.ASSIGNED, {"lead_dept": lead, "co_depts": co}, actor)
-            state = self._apply_and_project(ev, state)
+            registered = self._append_local(case_id, p.CASE_REGISTERED, payload, actor)
+            assigned = self._append_local(case_id, p.ASSIGNED, {"lead_dept": lead, "co_depts": co}, actor)
+            state = self._apply_and_project([registered, assigned], None)
             if source in ("confirmed", "corrected", "imported"):
                 self._learn(req.title, req.content, lead)
         self._notify("case", {"id": case_id, "type": p.CASE_REGISTERED})
@@ -415,7 +459,7 @@ class Store:
                 reason: str = "") -> dict:
         lead = resolve_dept(lead_dept, self.county)
         co = [resolve_dept(c, self.county, "co_depts") for c in co_depts if c != lead]
-        with self.backend.transaction():
+        with self._learning_transaction():
             old = self._case_state(case_id)
             if old is None:
                 raise ValidationError("找不到该案件。", f"No case {case_id}.")
@@ -466,11 +510,11 @@ class Store:
             if old is None:
                 raise ValidationError("找不到该案件。", f"No case {case_id}.")
             ev = self._append_local(case_id, p.EVALUATED, {"rating": rating, "comment": comment, "source": source}, clerk)
-            state = self._apply_and_project(ev, old)
+            events = [ev]
             if rating in p.REWORK_RATINGS:
-                ev = self._append_local(case_id, p.REOPENED, {"reason": f"评价{rating}，重办",
-                                                              "period_start": ev["created_at"]}, clerk)
-                state = self._apply_and_project(ev, state)
+                events.append(self._append_local(case_id, p.REOPENED, {"reason": f"评价{rating}，重办",
+                                                                       "period_start": ev["created_at"]}, clerk))
+            state = self._apply_and_project(events, old)
         self._notify("case", {"id": case_id, "type": p.EVALUATED})
         return _public(state)
 

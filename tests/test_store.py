@@ -153,12 +153,12 @@ def test_bad_input_is_refused_and_nothing_is_stored(store, shared_petitions, cha
 
 def test_a_failure_inside_the_transaction_leaves_no_half_case(store, shared_petitions):
     # a real SQLite failure at the very end of the case's transaction
-    store.backend.execute("CREATE TEMP TRIGGER fail_late BEFORE INSERT ON routing_docs "
+    store.backend.execute("CREATE TEMP TRIGGER fail_late BEFORE INSERT ON routing_pending "
                           "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
     with pytest.raises(sqlite3.DatabaseError):
         store.register(shared_petitions[0], clerk="c")
     store.backend.execute("DROP TRIGGER fail_late")
-    for table in ("cases", "events", "enterprises", "receipt_seq", "routing_docs"):
+    for table in ("cases", "events", "enterprises", "receipt_seq", "routing_pending", "cases_fts"):
         assert store.backend.scalar(f"SELECT count(*) FROM {table}") == 0, table
     # the next registration gets receipt number 0001: none was used up
     assert store.register(shared_petitions[0], clerk="c")["receipt_no"].endswith("-0001")
@@ -278,9 +278,23 @@ def test_a_clerks_correction_trains_the_router(store, shared_petitions):
     case = store.register(shared_petitions[0], clerk="c")
     before = store.backend.scalar("SELECT n FROM routing_docs WHERE dept_code = 'D16'") or 0
     store.reroute(case["id"], "D16", clerk="c", reason="误分")
+    assert store.router.docs["D16"] == before + 1                 # learned at once
+    assert store.backend.scalar("SELECT count(*) FROM routing_pending") == 3  # confirm, unlearn, correct
+    store.flush_routing()
     assert store.backend.scalar("SELECT n FROM routing_docs WHERE dept_code = 'D16'") == before + 1
     assert store.get_case(case["id"])["lead_dept"] == "D16"
     # a fresh store on the same file loads what was learned
     again = Store.open(store.data_dir)
     assert again.router.docs["D16"] == before + 1
     again.close()
+
+
+def test_a_rolled_back_registration_teaches_the_router_nothing(store, shared_petitions):
+    store.route("预热", "预热")
+    before = dict(store.router.docs)
+    store.backend.execute("CREATE TEMP TRIGGER fail_late BEFORE INSERT ON routing_pending "
+                          "BEGIN SELECT RAISE(ABORT, 'power cut'); END")
+    with pytest.raises(sqlite3.DatabaseError):
+        store.register(shared_petitions[0], clerk="c")
+    store.backend.execute("DROP TRIGGER fail_late")
+    assert dict(store.router.docs) == before

@@ -131,9 +131,10 @@ def run(args) -> int:
     # the router's segmenter dictionary loads in one long call that holds the GIL; started
     # now, it is done while the sign-in dialog waits for the clerk, not while they type a
     # petition
-    import threading
+    if not os.environ.get("QYSQ_SIGNIN"):  # an automatic sign-in has no dialog to hide behind
+        import threading
 
-    threading.Thread(target=lambda: store.router, name="router-warm-up", daemon=True).start()
+        threading.Thread(target=lambda: store.router, name="router-warm-up", daemon=True).start()
     language = store.backend.get_setting("ui_language", "zh_CN")
     if language != "zh_CN":
         from .i18n import install_language
