@@ -358,3 +358,39 @@ def test_administrator_edits_county_configuration(qtbot, window, store):
     assert store.county.grade_days["general"] == 4
     window.show_view(window.tabs.indexOf(window.settings))
     assert window.settings.edit_county_button.isEnabled()          # wangxm is an administrator
+
+
+def test_an_administrator_restores_a_backup_from_settings(qtbot, window, store, shared_petitions, monkeypatch):
+    from models import backup
+    from ui.qt import QApplication, QInputDialog, QMessageBox, QTimer
+
+    kept = [store.register(r, clerk="wangxm")["id"] for r in shared_petitions[:3]]
+    backup.make_backup(store.data_dir, "manual")
+    store.register(shared_petitions[3], clerk="wangxm")       # after the backup: gone after restore
+    window.show_view(window.tabs.indexOf(window.settings))
+    settings = window.settings.widget()
+    assert settings.restore_button.isEnabled()
+    quits = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))  # keep the test app
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QMessageBox):
+            dialog.button(QMessageBox.Yes).click()
+        elif isinstance(dialog, QInputDialog):
+            items = dialog.comboBoxItems()
+            assert len(items) == 1 and "manual" in items[0]            # the one backup made above
+            dialog.setTextValue(items[0])
+            dialog.accept()
+        if not quits:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    settings.restore_button.click()
+    qtbot.waitUntil(lambda: bool(quits), timeout=10000)
+    from models.store import Store
+
+    restored = Store.open(store.data_dir)
+    assert sorted(c["id"] for c in restored.list_cases(limit=10)) == sorted(kept)
+    restored.close()
+    assert (store.data_dir / "intake.sqlite3.before-restore").exists()

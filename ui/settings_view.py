@@ -263,14 +263,34 @@ class SettingsView(QWidget):
         self.backups_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.backup_button = QPushButton(tr("Back up now"))
         self.backup_button.clicked.connect(self._back_up_now)
+        self.restore_button = QPushButton(tr("Restore a backup…"))
+        self.restore_button.setEnabled(self.ctx.user.role == "admin")
+        self.restore_button.clicked.connect(self._restore)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.backup_button)
+        buttons.addWidget(self.restore_button)
         form.addRow(tr("Backups") + "：", self.backups_label)
-        form.addRow("", self.backup_button)
-        note = QLabel(tr("Restoring a backup: main.py restore, or the dialog shown when the database is damaged."))
-        note.setStyleSheet("color: #666;")
-        note.setWordWrap(True)
-        form.addRow("", note)
+        form.addRow("", buttons)
         self._list_backups()
         return box
+
+    def _restore(self) -> None:
+        """Restore closes the store: the program ends, and starts again on the restored file."""
+        from .crash_dialog import restore_backup_dialog
+        from .qt import QApplication, QMessageBox
+
+        answer = QMessageBox.question(
+            self, tr("Restore a backup…"),
+            tr("Restoring replaces the database with the backup you choose (the present file is backed up "
+               "first) and closes the program. Continue?"))
+        if answer != QMessageBox.Yes:
+            return
+        restored = restore_backup_dialog(self.ctx.store, self)
+        if restored is None:
+            return
+        show_info(tr("Restore a backup…"),
+                  tr("Restored from {name}. The program closes now; start it again.").format(name=restored.name), self)
+        QApplication.quit()
 
     def _list_backups(self) -> None:
         data_dir = self.ctx.store.data_dir

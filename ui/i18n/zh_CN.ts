@@ -896,8 +896,12 @@
       <translation>立即备份</translation>
     </message>
     <message>
-      <source>Restoring a backup: main.py restore, or the dialog shown when the database is damaged.</source>
-      <translation>恢复备份：使用 main.py restore，或在数据库损坏时弹出的对话框中恢复。</translation>
+      <source>Restore a backup…</source>
+      <translation>从备份恢复…</translation>
+    </message>
+    <message>
+      <source>Restoring replaces the database with the backup you choose (the present file is backed up first) and closes the program. Continue?</source>
+      <translation>恢复会用所选备份替换当前数据库（当前文件会先备份），随后程序关闭。是否继续？</translation>
     </message>
     <message>
       <source>Backing up…</source>
@@ -1062,6 +1066,10 @@
     <message>
       <source>Standalone (not enrolled)</source>
       <translation>单机（未接入县级服务器）</translation>
+    </message>
+    <message>
+      <source>Restored from {name}. The program closes now; start it again.</source>
+      <translation>已从 {name} 恢复。程序现在关闭，请重新启动。</translation>
     </message>
     <message>
       <source>No backups yet.</source>
