@@ -7,6 +7,10 @@ want() { dpkg -s "$1" >/dev/null 2>&1 || needed+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
   # Qt's offscreen/xcb platforms and fontconfig
   want libegl1; want libxkbcommon0; want libfontconfig1; want libgl1
+  # Qt's xcb platform on a real X display (the window on a clerk's Linux desktop)
+  want libxkbcommon-x11-0; want libxcb-cursor0; want libxcb-icccm4; want libxcb-keysyms1
+  want libxcb-image0; want libxcb-render-util0; want libxcb-shape0; want libxcb-randr0
+  want libxcb-xinerama0; want libxcb-xkb1
   # poppler-utils renders PDFs to PNG for the docs and the tests
   want poppler-utils
   # CJK TrueType (glyf) fonts that reportlab can embed in receipts: WenQuanYi Micro Hei
