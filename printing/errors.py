@@ -5,17 +5,7 @@ They are ``models.errors.UserError`` (Chinese message for the clerk + English) a
 """
 from __future__ import annotations
 
-try:
-    from models.errors import UserError as _UserError
-except ImportError:  # pragma: no cover - models/ always ships with printing/
-    class _UserError(Exception):
-        code = "user_error"
-
-        def __init__(self, zh: str, en: str = "", *, code: str | None = None, field: str | None = None):
-            super().__init__(f"{zh} / {en}" if en else zh)
-            self.zh, self.en, self.field = zh, en or zh, field
-            if code:
-                self.code = code
+from models.errors import UserError as _UserError
 
 
 class PrintingError(_UserError, ValueError):
