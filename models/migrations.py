@@ -166,6 +166,13 @@ _M3_ROUTING_QUEUE = """
         );
 """
 
+# 4: attachments registered at other windows arrive as events before their files do;
+# ``present`` says whether the file is in this data directory yet (sync downloads it).
+_M4_ATTACHMENT_PRESENT = """
+        ALTER TABLE attachments ADD COLUMN present INTEGER NOT NULL DEFAULT 1;
+        CREATE INDEX attachments_missing ON attachments(sha256) WHERE present = 0;
+"""
+
 # Each entry is one migration's SQL, run in one transaction with its user_version bump.
-MIGRATIONS: list[str] = [_M1_INITIAL, _M2_SUPERVISION, _M3_ROUTING_QUEUE]
+MIGRATIONS: list[str] = [_M1_INITIAL, _M2_SUPERVISION, _M3_ROUTING_QUEUE, _M4_ATTACHMENT_PRESENT]
 SCHEMA_VERSION = len(MIGRATIONS)

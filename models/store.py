@@ -325,6 +325,13 @@ class Store:
                 (event["event_id"], event["case_id"], pl.get("dept_code", ""), pl.get("analysis", ""),
                  pl.get("measures", ""), pl.get("policy_basis", ""), pl.get("actor", ""),
                  pl.get("replied_at", event["created_at"])))
+        elif event["type"] == p.ATTACHMENT_ADDED and event.get("origin") == "remote":
+            # another window's file: on the server already, here once sync has fetched it
+            present = int(self.attachment_path(pl["sha256"]).exists())
+            self.backend.execute(
+                "INSERT OR IGNORE INTO attachments(sha256, case_id, filename, mime, size, added_at, uploaded, present) "
+                "VALUES (?,?,?,?,?,?,1,?)", (pl["sha256"], event["case_id"], pl.get("filename", pl["sha256"][:12]),
+                                            pl.get("mime", ""), int(pl.get("size", 0)), event["created_at"], present))
         elif event["type"] == p.EVALUATED:
             self.backend.execute(
                 "INSERT OR IGNORE INTO evaluations(event_id, case_id, rating, comment, source, evaluated_at) "
@@ -631,7 +638,7 @@ class Store:
                         touched.add(ev["case_id"])
                         refold.add(cid)
                     continue
-                fresh[cid].append(ev)
+                fresh[cid].append(dict(ev, origin="remote"))
                 self.backend.execute(
                     "INSERT INTO events(event_id, case_id, device_id, type, payload, created_at, prev_hash, hash, "
                     "origin, server_seq) VALUES (?,?,?,?,?,?,?,?, 'remote', ?)",
@@ -731,6 +738,30 @@ class Store:
                 "(SELECT case_id FROM attachments WHERE uploaded = 1) AND id NOT IN "
                 "(SELECT case_id FROM attachments WHERE uploaded = 0)").rowcount
             return n
+
+    def missing_attachment_files(self) -> list[dict]:
+        """Attachments of other windows whose files have not been fetched yet."""
+        return [{"sha256": r[0], "size": r[1]} for r in self.backend.query(
+            "SELECT sha256, max(size) FROM attachments WHERE present = 0 GROUP BY sha256 ORDER BY min(added_at)")]
+
+    def store_fetched_attachment(self, sha256: str, source: str | os.PathLike) -> None:
+        """Move a downloaded file into place once its content matches its name."""
+        digest = hashlib.sha256()
+        with open(source, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != sha256:
+            raise ValidationError("下载的附件内容与其校验值不符，已丢弃，稍后重新下载。",
+                                  f"Downloaded blob does not match {sha256}.")
+        target = self.attachment_path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        with self.backend.transaction():
+            cases = [r[0] for r in self.backend.query(
+                "SELECT DISTINCT case_id FROM attachments WHERE sha256 = ? AND present = 0", (sha256,))]
+            self.backend.execute("UPDATE attachments SET present = 1 WHERE sha256 = ?", (sha256,))
+        for case_id in cases:
+            self._notify("case", {"id": case_id, "type": p.ATTACHMENT_ADDED})
 
     def verify_local_chain(self) -> list[str]:
         rows = self.backend.query("SELECT * FROM events WHERE origin = 'local' AND device_id = ? ORDER BY seq",

@@ -78,6 +78,7 @@ class SyncResult:
     pulled: int = 0
     cases_changed: int = 0
     media_uploaded: int = 0
+    media_downloaded: int = 0    # other windows' attachment files fetched
     media_pending: int = 0
     events_pending: int = 0
     config_updated: bool = False
@@ -542,6 +543,37 @@ def _upload_blobs(store, client: SyncClient, result: SyncResult) -> None:
         result.media_uploaded += 1
 
 
+def _download_blobs(store, client: SyncClient, result: SyncResult) -> None:
+    """Fetch the files of attachments registered at other windows (verified by hash)."""
+    for blob in store.missing_attachment_files():
+        sha = blob["sha256"]
+        part = store.attachment_path(sha).with_suffix(".download")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with client.http.stream("GET", f"/blobs/{sha}", headers=client._headers(None, True)) as resp:
+                if resp.status_code == 404:   # the other window has not sent it yet
+                    continue
+                if resp.status_code in (401, 403):
+                    raise AuthRefused("县级服务器拒绝了本窗口的设备令牌，请联系管理员重新登记。",
+                                      f"Blob download refused HTTP {resp.status_code}.")
+                if resp.status_code >= 400:
+                    raise ServerTrouble(f"附件下载失败（HTTP {resp.status_code}），稍后重试。",
+                                        f"Blob download HTTP {resp.status_code}.")
+                with open(part, "wb") as fh:
+                    for chunk in resp.iter_bytes(BLOB_CHUNK):
+                        fh.write(chunk)
+        except httpx.HTTPError as exc:
+            part.unlink(missing_ok=True)
+            raise Unreachable(describe_transport_error(exc), f"GET blob: {type(exc).__name__}") from exc
+        try:
+            store.store_fetched_attachment(sha, part)
+        except UserError as exc:
+            part.unlink(missing_ok=True)
+            result.errors.append(exc.zh)
+            continue
+        result.media_downloaded += 1
+
+
 def _pull(store, client: SyncClient, result: SyncResult, limit: int = PULL_LIMIT) -> None:
     cursor = store.sync_cursor()
     while True:
@@ -601,6 +633,7 @@ def sync_once(store, *, client: SyncClient | None = None, token: str | None = No
             ("push", lambda: _push(store, client, result, push_batch)),
             ("pull", lambda: _pull(store, client, result, pull_limit)),
             ("media", lambda: _upload_blobs(store, client, result)),
+            ("media-in", lambda: _download_blobs(store, client, result)),
         ]
         for name, step in steps:
             try:

@@ -195,6 +195,39 @@ def test_attachments_upload_resumes_and_cases_await_media(live_server, windows, 
     assert r.status_code == 200 and r.content == photo.read_bytes()
 
 
+def test_another_windows_attachment_arrives_whole_even_over_a_broken_line(live_server, windows, proxy,
+                                                                          shared_petitions, tmp_path):
+    county = live_server.setup_county(windows=["W01", "W02"], depts=["D01"])
+    a, b = windows("a"), windows("b")
+    a.enroll(live_server.base_url, county.enrolment_codes["W01"])
+    b.enroll(proxy.url, county.enrolment_codes["W02"])
+    case = a.register(petition(shared_petitions, 8, lead_dept="D01"))
+    scan = tmp_path / "营业执照扫描件.png"
+    scan.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    a.store.add_attachment(case["id"], scan, clerk="李娜")
+    assert a.sync_until_clean().media_pending == 0
+    gets = {"n": 0}
+
+    def policy(method, path):
+        if method == "GET" and "/blobs/" in path:
+            gets["n"] += 1
+            if gets["n"] == 1:
+                return Fault(drop_after_bytes=1024 * 1024)   # the line breaks mid-file
+        return Fault()
+
+    proxy.policy = policy
+    first = b.sync()
+    listed = b.store.attachments_of(case["id"])
+    assert len(listed) == 1 and listed[0]["filename"] == scan.name
+    assert not first.ok and listed[0]["present"] == 0          # known, file not here yet
+    assert not b.store.attachment_path(listed[0]["sha256"]).exists()
+    done = b.sync_until_clean()
+    assert done.ok and b.store.missing_attachment_files() == []
+    assert b.store.attachments_of(case["id"])[0]["present"] == 1
+    assert b.store.attachment_path(listed[0]["sha256"]).read_bytes() == scan.read_bytes()
+    assert gets["n"] >= 2
+
+
 def test_a_revoked_window_is_told_in_words(live_server, windows, shared_petitions):
     county = live_server.setup_county(windows=["W01"], depts=["D01"])
     w = windows("w")
