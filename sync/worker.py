@@ -35,6 +35,7 @@ class SyncStatus:
     last_error: str | None = None       # Chinese, for the status bar
     next_attempt_in: float | None = None
     last_result: dict | None = None
+    token_days_left: int | None = None  # days until the device token expires, when known
 
     def summary_zh(self) -> str:
         if not self.enrolled:
@@ -49,7 +50,27 @@ class SyncStatus:
             parts.append("上次同步 " + self.last_success.astimezone().strftime("%m-%d %H:%M"))
         if self.last_error and not self.online:
             parts.append(self.last_error)
+        if self.token_days_left is not None and self.token_days_left <= TOKEN_WARNING_DAYS:
+            parts.append("设备令牌已过期，请联系信息科重新登记" if self.token_days_left < 0 else
+                         f"设备令牌 {self.token_days_left} 天后过期，请联系信息科")
         return "，".join(parts)
+
+
+TOKEN_WARNING_DAYS = 14
+
+
+def token_days_left(store, today: dt.date | None = None) -> int | None:
+    """Whole days until the device token expires (negative once it has), or None."""
+    value = store.backend.get_setting(sync_client.S_TOKEN_EXPIRES)
+    if not value:
+        return None
+    try:
+        expires = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=dt.timezone.utc)
+    return (expires.date() - (today or dt.datetime.now(expires.tzinfo).date())).days
 
 
 class Backoff:
@@ -170,7 +191,8 @@ class SyncWorker:
     def _counts(self) -> dict:
         s = self.store
         return {"events_waiting": s.pending_count(), "media_waiting": s.pending_blob_count(),
-                "rejected": len(s.rejected_events()), "enrolled": sync_client.is_enrolled(s)}
+                "rejected": len(s.rejected_events()), "enrolled": sync_client.is_enrolled(s),
+                "token_days_left": token_days_left(s)}
 
     def _run(self) -> None:
         self._publish(refresh_counts=True, last_success=_safe_last_success(self.store))

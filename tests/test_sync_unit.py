@@ -260,3 +260,20 @@ def test_a_request_made_during_a_round_gets_its_own_round(store, memory_keyring)
         release.set()
         w.stop()
     assert len(calls) >= 2
+
+
+def test_the_status_bar_warns_before_the_device_token_expires(store):
+    import datetime as dt
+
+    from sync import client as sc
+    from sync.worker import SyncStatus, token_days_left
+
+    assert token_days_left(store) is None
+    with store.backend.transaction():
+        store.backend.set_setting(sc.S_TOKEN_EXPIRES, "2027-01-10T00:00:00+00:00")
+    assert token_days_left(store, today=dt.date(2027, 1, 1)) == 9
+    assert token_days_left(store, today=dt.date(2027, 1, 12)) == -2
+    soon = SyncStatus(enrolled=True, online=True, token_days_left=9).summary_zh()
+    assert "设备令牌 9 天后过期" in soon
+    assert "过期" not in SyncStatus(enrolled=True, online=True, token_days_left=60).summary_zh()
+    assert "已过期" in SyncStatus(enrolled=True, online=False, token_days_left=-2).summary_zh()
