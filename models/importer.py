@@ -19,7 +19,7 @@ ENTERPRISE_COLUMNS = {"uscc": "uscc", "enterprise_name": "name", "enterprise": "
                       "address": "address", "统一社会信用代码": "uscc", "企业名称": "name"}
 CASE_COLUMNS = {"id": "id", "channel": "channel", "title": "title", "content": "content",
                 "dept": "lead_dept", "lead_dept": "lead_dept", "co_depts": "co_depts", "grade": "grade",
-                "received_at": "received_at", "contact": "contact", "phone": "phone", "clerk": "clerk",
+                "received_at": "received_at", "assigned_at": "assigned_at", "contact": "contact", "phone": "phone", "clerk": "clerk",
                 "category": "category", "渠道": "channel", "标题": "title", "内容": "content",
                 "牵头单位": "lead_dept", "协办单位": "co_depts", "等级": "grade", "受理时间": "received_at",
                 "联系人": "contact", "联系电话": "phone"}

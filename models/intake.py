@@ -40,6 +40,7 @@ class IntakeRequest:
     received_at: dt.datetime | None
     clerk: str | None
     source_id: str | None = None
+    assigned_at: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,6 +149,11 @@ def parse_record(record: Any, county: CountyConfig, *, clock: dt.datetime | None
     grade = resolve_grade(record["grade"]) if record.get("grade") not in (None, "") else None
     received = record.get("received_at")
     received_at = check_received_at(received, clock=clock) if received not in (None, "") else None
+    assigned = record.get("assigned_at")
+    assigned_at = check_received_at(assigned, clock=clock) if assigned not in (None, "") else None
+    if assigned_at and received_at and assigned_at < received_at:
+        raise ValidationError("分办时间早于受理时间，不可能。", "assigned_at is before received_at.",
+                              field="assigned_at")
     clerk = record.get("clerk")
     if clerk is not None:
         clerk = check_text(clerk, "clerk", required=True, limit=50)
@@ -156,4 +162,4 @@ def parse_record(record: Any, county: CountyConfig, *, clock: dt.datetime | None
         raise ValidationError("“id”应为文本或数字。", "id must be a string or number.", field="id")
     return IntakeRequest(code, profile, contact, phone, channel, title, content, category,
                          lead_dept, co_depts, grade, received_at, clerk,
-                         None if source_id is None else str(source_id))
+                         None if source_id is None else str(source_id), assigned_at=assigned_at)

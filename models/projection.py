@@ -91,7 +91,8 @@ def apply(state: dict[str, Any] | None, event: dict[str, Any], deadline_fn: Dead
         s["status"] = p.ASSIGNED_S
         s["lead_dept"] = payload.get("lead_dept", s["lead_dept"])
         s["co_depts"] = list(payload.get("co_depts", s["co_depts"]))
-        s["assigned_at"] = s["assigned_at"] or at
+        # history imported from other channels says when it was dispatched there
+        s["assigned_at"] = s["assigned_at"] or payload.get("assigned_at") or at
     elif etype == p.ROUTED:
         s["lead_dept"] = payload["lead_dept"]
         s["co_depts"] = list(payload.get("co_depts", []))

@@ -400,7 +400,11 @@ class Store:
             if req.source_id:
                 payload["source_id"] = req.source_id
             registered = self._append_local(case_id, p.CASE_REGISTERED, payload, actor)
-            assigned = self._append_local(case_id, p.ASSIGNED, {"lead_dept": lead, "co_depts": co}, actor)
+            dispatch = {"lead_dept": lead, "co_depts": co}
+            if source == "imported":
+                # another channel's history was dispatched there, not at this import
+                dispatch["assigned_at"] = iso(req.assigned_at or received)
+            assigned = self._append_local(case_id, p.ASSIGNED, dispatch, actor)
             state = self._apply_and_project([registered, assigned], None)
             if source in ("confirmed", "corrected", "imported"):
                 self._learn(req.title, req.content, lead)

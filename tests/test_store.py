@@ -298,3 +298,19 @@ def test_a_rolled_back_registration_teaches_the_router_nothing(store, shared_pet
         store.register(shared_petitions[0], clerk="c")
     store.backend.execute("DROP TRIGGER fail_late")
     assert dict(store.router.docs) == before
+
+
+def test_imported_history_keeps_its_own_dispatch_time(store, shared_petitions):
+    hist = petition(shared_petitions[5], id="H-1", received_at="2026-11-02T09:30:00+08:00")
+    case = store.import_record(hist, clerk="import")
+    assert case["assigned_at"] == "2026-11-02T09:30:00+08:00"      # not the moment of the import
+    told = petition(shared_petitions[6], id="H-2", received_at="2026-11-02T09:30:00",
+                    assigned_at="2026-11-03T15:00:00")
+    assert store.import_record(told, clerk="import")["assigned_at"] == "2026-11-03T15:00:00+08:00"
+    with pytest.raises(ValidationError) as err:
+        store.import_record(petition(shared_petitions[7], id="H-3", received_at="2026-11-02T09:30:00",
+                                     assigned_at="2026-11-01T15:00:00"), clerk="import")
+    assert err.value.field == "assigned_at"
+    # a case registered at the window is dispatched when it is registered
+    fresh = store.register(shared_petitions[8], clerk="c")
+    assert fresh["assigned_at"] >= fresh["received_at"]
