@@ -394,3 +394,28 @@ def test_an_administrator_restores_a_backup_from_settings(qtbot, window, store, 
     assert sorted(c["id"] for c in restored.list_cases(limit=10)) == sorted(kept)
     restored.close()
     assert (store.data_dir / "intake.sqlite3.before-restore").exists()
+
+
+def test_an_administrator_edits_routing_keywords_in_settings(qtbot, window, store):
+    from ui.qt import QApplication, QInputDialog, QTimer
+
+    window.show_view(window.tabs.indexOf(window.settings))
+    settings = window.settings.widget()
+    row = list(store.county.departments).index("D07")
+    answered = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QInputDialog):
+            dialog.setTextValue(dialog.textValue() + "\n光伏并网\n")
+            dialog.accept()
+            answered.append(True)
+        else:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    settings.dept_table.cellDoubleClicked.emit(row, 2)
+    qtbot.waitUntil(lambda: "光伏并网" in store.county.departments["D07"].keywords, timeout=10000)
+    assert answered
+    top = store.route("屋顶光伏并网手续", "厂房屋顶光伏并网验收一直没有安排")[0]
+    assert top.dept == "D07" and "光伏并网" in top.reason

@@ -72,6 +72,9 @@ class SettingsView(QWidget):
             note = QLabel(tr("Read only: only an administrator may change the county configuration."))
             note.setStyleSheet("color: #666;")
             layout.addWidget(note)
+        if admin:
+            self.dept_table.setToolTip(tr("Double-click a department to edit its routing keywords."))
+            self.dept_table.cellDoubleClicked.connect(lambda row, _col: self._edit_keywords(row))
         self.edit_county_button.clicked.connect(self._edit_county)
         self.load_county_button.clicked.connect(self._load_county)
         self.load_calendar_button.clicked.connect(self._load_calendar)
@@ -121,6 +124,29 @@ class SettingsView(QWidget):
             return store.apply_county_config(CountyConfig.from_json(data))
         Op(work, parent_widget=self).success(
             lambda n: show_info(tr("County configuration"), tr("Saved; {n} deadlines recomputed.").format(n=n), self)
+        ).run_in_background(owner=self)
+
+    def _edit_keywords(self, row: int) -> None:
+        """An administrator edits one department's routing keywords (one per line)."""
+        from models.county import CountyConfig
+
+        store = self.ctx.store
+        data = store.county.to_json()
+        dept = data["departments"][row]
+        text, ok = QInputDialog.getMultiLineText(
+            self, tr("Routing keywords"), tr("Keywords of {name}, one per line:").format(name=dept["name"]),
+            "\n".join(dept["keywords"]))
+        if not ok:
+            return
+        keywords = list(dict.fromkeys(k.strip() for k in text.replace("、", "\n").splitlines() if k.strip()))
+        if keywords == dept["keywords"]:
+            return
+        dept["keywords"] = keywords
+
+        def work():
+            return store.apply_county_config(CountyConfig.from_json(data))
+        Op(work, parent_widget=self).success(
+            lambda n: show_info(tr("Routing keywords"), tr("Saved; new petitions are routed with them."), self)
         ).run_in_background(owner=self)
 
     def _load_county(self) -> None:

@@ -856,6 +856,10 @@
       <translation>载入节假日安排…</translation>
     </message>
     <message>
+      <source>Routing keywords</source>
+      <translation>分派关键词</translation>
+    </message>
+    <message>
       <source>Holiday schedule</source>
       <translation>节假日安排</translation>
     </message>
@@ -996,6 +1000,10 @@
       <translation>只读：只有管理员可以修改县级配置。</translation>
     </message>
     <message>
+      <source>Double-click a department to edit its routing keywords.</source>
+      <translation>双击某一单位可编辑其分派关键词。</translation>
+    </message>
+    <message>
       <source>County</source>
       <translation>县（区）</translation>
     </message>
@@ -1064,6 +1072,10 @@
       <translation>角色</translation>
     </message>
     <message>
+      <source>Keywords of {name}, one per line:</source>
+      <translation>{name}的关键词（每行一个）：</translation>
+    </message>
+    <message>
       <source>Standalone (not enrolled)</source>
       <translation>单机（未接入县级服务器）</translation>
     </message>
@@ -1086,6 +1098,10 @@
     <message>
       <source>{grade}: working days</source>
       <translation>{grade}：工作日数</translation>
+    </message>
+    <message>
+      <source>Saved; new petitions are routed with them.</source>
+      <translation>已保存，新的诉求将按新关键词分派。</translation>
     </message>
     <message>
       <source>disabled</source>
