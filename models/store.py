@@ -296,10 +296,9 @@ class Store:
         cols = ",".join(CASE_COLUMNS)
         marks = ",".join("?" * len(CASE_COLUMNS))
         updates = ",".join(f"{c}=excluded.{c}" for c in CASE_COLUMNS if c != "id")
-        b.execute(f"INSERT INTO cases({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
-                  [row[c] for c in CASE_COLUMNS])
+        rowid = b.execute(f"INSERT INTO cases({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates} "
+                          "RETURNING rowid", [row[c] for c in CASE_COLUMNS]).fetchone()[0]
         new_text = fts_text(state["title"], state["content"], state["enterprise_name"], state["contact"])
-        rowid = b.scalar("SELECT rowid FROM cases WHERE id = ?", (state["id"],))
         if old is not None:
             old_text = fts_text(old["title"], old["content"], old["enterprise_name"], old["contact"])
             if old_text == new_text:
@@ -432,9 +431,9 @@ class Store:
     def _next_receipt_no(self, received: dt.datetime) -> str:
         day = received.astimezone(BEIJING).strftime("%Y%m%d")
         b = self.backend
-        b.execute("INSERT INTO receipt_seq(window_code, day, last) VALUES (?, ?, 1) "
-                  "ON CONFLICT(window_code, day) DO UPDATE SET last = last + 1", (self.window_code, day))
-        seq = b.scalar("SELECT last FROM receipt_seq WHERE window_code = ? AND day = ?", (self.window_code, day))
+        seq = b.execute("INSERT INTO receipt_seq(window_code, day, last) VALUES (?, ?, 1) "
+                        "ON CONFLICT(window_code, day) DO UPDATE SET last = last + 1 RETURNING last",
+                        (self.window_code, day)).fetchone()[0]
         if seq > 9999:
             raise ValidationError("本窗口当日受理号已用尽（9999）。", "Receipt numbers for today are used up.")
         return f"{self.window_code}-{day}-{seq:04d}"
