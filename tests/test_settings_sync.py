@@ -46,6 +46,7 @@ def test_enrol_from_settings_then_the_status_bar_follows_sync(qtbot, store, live
         qtbot.waitUntil(lambda: "单机" not in window.sync_label.text()
                         and "Standalone" not in window.sync_label.text(), timeout=20000)
         assert settings.sync_button.isEnabled()
+        qtbot.waitUntil(lambda: "HT01" in window.clerk_label.text(), timeout=10000)
         # the case registered before enrolment is on the server now
         with live_server.client(county.dept_tokens["D01"]) as dept:
             answer = dept.get("/dept/cases", params={"status": "all"})

@@ -60,8 +60,8 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._view_changed)
 
         bar = self.statusBar()
-        self.clerk_label = QLabel(tr("Clerk: {name} · Window {code}").format(
-            name=ctx.user.display_name, code=store.window_code))
+        self.clerk_label = QLabel()
+        self._show_clerk()
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncState")
         self.colour_label = QLabel()
@@ -140,9 +140,16 @@ class MainWindow(QMainWindow):
             f"<span style='color:#a06a00'>● {tr('Yellow')} {counts['yellow']:,}</span>　"
             f"<span style='color:#b3261e'>● {tr('Red')} {counts['red']:,}</span>")
 
+    def _show_clerk(self) -> None:
+        # the window code changes once, at enrolment
+        self.clerk_label.setText(tr("Clerk: {name} · Window {code}").format(
+            name=self.ctx.user.display_name, code=self.ctx.store.window_code))
+
     def _store_changed(self, what: str, _detail) -> None:
         if what == "calendar" or what == "config":
             self._show_calendar_warning()
+        if what in ("config", "sync"):
+            self._show_clerk()
         if what in ("case", "calendar", "config", "sync"):
             self._colour_timer.start()
 
