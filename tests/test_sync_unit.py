@@ -20,18 +20,9 @@ from models.errors import UserError, ValidationError
 from sync import client as sc
 from sync import credentials, redact
 from sync.worker import Backoff, SyncStatus, SyncWorker
-from sync_keyrings import MemoryKeyring
+from sync_harness import memory_keyring  # noqa: F401  (fixture)
 
 TOKEN = "dev_Zq9xVt3kLmN8pQr2sTu4vWx6yZa1bCd3eFg5hIj7kL"
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
