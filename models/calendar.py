@@ -56,14 +56,15 @@ class YearSchedule:
                 "workdays": self.workdays}
 
 
-def bundled_schedules() -> list[YearSchedule]:
-    """The schedules this release ships with."""
+@functools.lru_cache(maxsize=1)
+def bundled_schedules() -> tuple[YearSchedule, ...]:
+    """The schedules this release ships with (read once per process)."""
     folder = resources.files("models") / "data" / "holidays"
     out = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".json"):
             out.append(YearSchedule.from_json(json.loads(entry.read_text(encoding="utf-8"))))
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=64)

@@ -93,6 +93,11 @@ class Store:
     # -- set-up ---------------------------------------------------------------------------
     def _first_run_setup(self) -> None:
         b = self.backend
+        bundled_years = {s.year for s in bundled_schedules()}
+        known = {r[0] for r in b.query("SELECT year FROM calendar_years")}
+        if (b.get_setting("device_id") is not None and b.get_setting("county") is not None
+                and bundled_years <= known):
+            return  # the usual start: nothing to write, so no write lock taken
         with b.transaction():
             if b.get_setting("device_id") is None:
                 device_id = str(uuid.uuid4())
