@@ -674,9 +674,23 @@ class Store:
         """The case's projection plus events that come after all of its stored ones in the
         server's order: the same result as _rebuild_case, without re-reading its history."""
         old = self._case_state(case_id)
-        state = old
-        applied = []
-        for ev in new_events:
+        return self._fold_leniently(old, old, new_events)
+
+    def _rebuild_case(self, case_id: str) -> dict | None:
+        """Re-fold a case from its events: the server's order first, local pending on top.
+        An event that no longer fits (another window got there first) is skipped here; the
+        server answers it with a rejection that a clerk sees."""
+        rows = self.backend.query(
+            "SELECT * FROM events WHERE case_id = ? AND coalesce(push_state, '') != 'rejected' "
+            "ORDER BY server_seq IS NULL, server_seq, seq", (case_id,))
+        return self._fold_leniently(self._case_state(case_id), None, map(_row_to_event, rows))
+
+    def _fold_leniently(self, old: dict | None, start: dict | None, events: Iterable[dict]) -> dict | None:
+        """Fold ``events`` onto ``start``, skipping those that no longer fit, and write the
+        row (replacing ``old``) before the replies and evaluations that refer to it (a case
+        first seen in a pulled page may arrive with its reply)."""
+        state, applied = start, []
+        for ev in events:
             try:
                 state = apply_event(state, ev, self.deadline_fn)
             except TransitionError:
@@ -686,34 +700,6 @@ class Store:
             return None
         if state is not old:
             self._write_projection(state, old)
-        for ev in applied:
-            self._apply_side_tables(ev)
-        return state
-
-    def _rebuild_case(self, case_id: str) -> dict | None:
-        """Re-fold a case from its events: the server's order first, local pending on top.
-        An event that no longer fits (another window got there first) is skipped here; the
-        server answers it with a rejection that a clerk sees."""
-        old = self._case_state(case_id)
-        rows = self.backend.query(
-            "SELECT * FROM events WHERE case_id = ? AND coalesce(push_state, '') != 'rejected' "
-            "ORDER BY server_seq IS NULL, server_seq, seq", (case_id,))
-        state = None
-        applied = []
-        for ev in map(_row_to_event, rows):
-            try:
-                state = apply_event(state, ev, self.deadline_fn)
-            except TransitionError:
-                continue
-            applied.append(ev)
-        if state is None:
-            return None
-        if old is None:
-            self._write_projection(state, None)
-        else:
-            self._write_projection(state, old)
-        # replies and evaluations refer to the case row: write them once it exists
-        # (a case first seen in a pulled page may arrive with its reply)
         for ev in applied:
             self._apply_side_tables(ev)
         return state
